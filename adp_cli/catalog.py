@@ -1,0 +1,291 @@
+"""The Groq models adp knows, what each costs, and how cost is computed.
+
+Prices come from genai-prices' bundled snapshot (offline) where it knows the model, else from
+the design guide's flat table, marked as an estimate; ``ADP_PRICES_FILE`` overrides or adds
+models. genai-prices and yaml are imported only when a price is actually needed.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from pathlib import Path
+
+from adp_cli.errors import ConfigError
+
+
+class GroqModel(str, Enum):
+    """The guide's 21 Groq model ids (API snapshot of 2025-10-02)."""
+
+    LLAMA_3_1_8B_INSTANT = "llama-3.1-8b-instant"
+    LLAMA_3_3_70B_VERSATILE = "llama-3.3-70b-versatile"
+    LLAMA_4_SCOUT_17B = "meta-llama/llama-4-scout-17b-16e-instruct"
+    LLAMA_4_MAVERICK_17B = "meta-llama/llama-4-maverick-17b-128e-instruct"
+    LLAMA_GUARD_4_12B = "meta-llama/llama-guard-4-12b"
+    LLAMA_PROMPT_GUARD_2_22M = "meta-llama/llama-prompt-guard-2-22m"
+    LLAMA_PROMPT_GUARD_2_86M = "meta-llama/llama-prompt-guard-2-86m"
+    GPT_OSS_120B = "openai/gpt-oss-120b"
+    GPT_OSS_20B = "openai/gpt-oss-20b"
+    KIMI_K2_INSTRUCT = "moonshotai/kimi-k2-instruct"
+    KIMI_K2_INSTRUCT_0905 = "moonshotai/kimi-k2-instruct-0905"
+    QWEN3_32B = "qwen/qwen3-32b"
+    GEMMA2_9B_IT = "gemma2-9b-it"
+    DEEPSEEK_R1_DISTILL_LLAMA_70B = "deepseek-r1-distill-llama-70b"
+    ALLAM_2_7B = "allam-2-7b"
+    GROQ_COMPOUND = "groq/compound"
+    GROQ_COMPOUND_MINI = "groq/compound-mini"
+    WHISPER_LARGE_V3 = "whisper-large-v3"
+    WHISPER_LARGE_V3_TURBO = "whisper-large-v3-turbo"
+    PLAYAI_TTS = "playai-tts"
+    PLAYAI_TTS_ARABIC = "playai-tts-arabic"
+
+
+TEXT_GENERATION_MODELS: list[GroqModel] = [
+    GroqModel.LLAMA_3_1_8B_INSTANT,
+    GroqModel.LLAMA_3_3_70B_VERSATILE,
+    GroqModel.LLAMA_4_SCOUT_17B,
+    GroqModel.LLAMA_4_MAVERICK_17B,
+    GroqModel.GPT_OSS_20B,
+    GroqModel.GEMMA2_9B_IT,
+    GroqModel.ALLAM_2_7B,
+]
+
+ALL_GROQ_MODELS: list[GroqModel] = list(GroqModel)
+
+BPM_MODEL = GroqModel.LLAMA_3_3_70B_VERSATILE
+
+
+class Category(str, Enum):
+    TEXT = "text"
+    GUARD = "guard"
+    COMPOUND = "compound"
+    AUDIO = "audio"
+    TTS = "tts"
+
+
+_NON_TEXT: dict[GroqModel, Category] = {
+    GroqModel.LLAMA_GUARD_4_12B: Category.GUARD,
+    GroqModel.LLAMA_PROMPT_GUARD_2_22M: Category.GUARD,
+    GroqModel.LLAMA_PROMPT_GUARD_2_86M: Category.GUARD,
+    GroqModel.GROQ_COMPOUND: Category.COMPOUND,
+    GroqModel.GROQ_COMPOUND_MINI: Category.COMPOUND,
+    GroqModel.WHISPER_LARGE_V3: Category.AUDIO,
+    GroqModel.WHISPER_LARGE_V3_TURBO: Category.AUDIO,
+    GroqModel.PLAYAI_TTS: Category.TTS,
+    GroqModel.PLAYAI_TTS_ARABIC: Category.TTS,
+}
+
+_OWNERS: dict[str, str] = {
+    "llama": "Meta",
+    "meta-llama/": "Meta",
+    "openai/": "OpenAI",
+    "whisper": "OpenAI",
+    "moonshotai/": "Moonshot AI",
+    "qwen/": "Alibaba Cloud",
+    "gemma": "Google",
+    "deepseek": "DeepSeek / Meta",
+    "allam": "SDAIA",
+    "groq/": "Groq",
+    "playai": "PlayAI",
+}
+
+# The guide's table: one flat price per 1M tokens, used where genai-prices has no entry.
+GUIDE_PRICES: dict[GroqModel, float] = {
+    GroqModel.LLAMA_3_1_8B_INSTANT: 0.05,
+    GroqModel.LLAMA_3_3_70B_VERSATILE: 0.59,
+    GroqModel.LLAMA_4_SCOUT_17B: 0.3,
+    GroqModel.LLAMA_4_MAVERICK_17B: 0.3,
+    GroqModel.LLAMA_GUARD_4_12B: 0.2,
+    GroqModel.LLAMA_PROMPT_GUARD_2_22M: 0.02,
+    GroqModel.LLAMA_PROMPT_GUARD_2_86M: 0.05,
+    GroqModel.GPT_OSS_120B: 1.0,
+    GroqModel.GPT_OSS_20B: 0.5,
+    GroqModel.KIMI_K2_INSTRUCT: 0.6,
+    GroqModel.KIMI_K2_INSTRUCT_0905: 0.6,
+    GroqModel.QWEN3_32B: 0.5,
+    GroqModel.GEMMA2_9B_IT: 0.2,
+    GroqModel.DEEPSEEK_R1_DISTILL_LLAMA_70B: 0.7,
+    GroqModel.ALLAM_2_7B: 0.1,
+    GroqModel.GROQ_COMPOUND: 0.59,
+    GroqModel.GROQ_COMPOUND_MINI: 0.05,
+    GroqModel.WHISPER_LARGE_V3: 0.111,
+    GroqModel.WHISPER_LARGE_V3_TURBO: 0.04,
+    GroqModel.PLAYAI_TTS: 0.2,
+    GroqModel.PLAYAI_TTS_ARABIC: 0.2,
+}
+
+TOKENS = "1M tokens"
+# genai-prices price fields, in order of preference, with the unit each one is per.
+_PRICE_FIELDS: list[tuple[str, str, str]] = [
+    ("input_mtok", "output_mtok", TOKENS),
+    ("input_audio_hours", "audio_hours", "audio hour"),
+    ("input_mchars", "output_mchars", "1M characters"),
+]
+
+
+@dataclass(frozen=True)
+class Price:
+    """What a model costs: USD per ``unit`` for input and for output, and where that came from."""
+
+    input: float
+    output: float
+    unit: str
+    source: str
+
+    @property
+    def estimate(self) -> bool:
+        return self.source.startswith("guide")
+
+
+def category_of(model: str) -> Category:
+    """Known non-text models have their own category; everything else generates text."""
+    try:
+        return _NON_TEXT.get(GroqModel(model), Category.TEXT)
+    except ValueError:
+        return Category.TEXT
+
+
+def owner_of(model: str) -> str:
+    return next((owner for prefix, owner in _OWNERS.items() if model.startswith(prefix)), "unknown")
+
+
+def enum_name_of(model: str) -> str:
+    try:
+        return GroqModel(model).name
+    except ValueError:
+        return ""
+
+
+def _genai_price(model: str) -> Price | None:
+    """The bundled genai-prices snapshot's price for a Groq model, or None if it has none."""
+    import genai_prices
+    from genai_prices import data_snapshot
+
+    try:
+        _, info = data_snapshot.get_snapshot().find_provider_model(model, None, "groq", None)
+    except LookupError:
+        return None
+    prices = info.prices if not isinstance(info.prices, list) else info.prices[-1].prices
+    for input_field, output_field, unit in _PRICE_FIELDS:
+        paid_in = getattr(prices, input_field, None)
+        paid_out = getattr(prices, output_field, None)
+        if paid_in is not None or paid_out is not None:
+            return Price(
+                input=float(paid_in if paid_in is not None else paid_out),
+                output=float(paid_out if paid_out is not None else 0),
+                unit=unit,
+                source=f"genai-prices {genai_prices.__version__}",
+            )
+    return None
+
+
+@cache
+def _override_prices(path: str | None) -> dict[str, Price]:
+    """Prices from ``ADP_PRICES_FILE``: ``{model: {input, output, unit?}}`` or ``{model: flat}``."""
+    if not path:
+        return {}
+    import yaml
+
+    try:
+        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ConfigError(f"ADP_PRICES_FILE {path}: cannot read it: {error}") from error
+    if not isinstance(doc, dict):
+        raise ConfigError(f"ADP_PRICES_FILE {path}: expected a mapping of model id to price")
+    overrides: dict[str, Price] = {}
+    for model, entry in doc.items():
+        try:
+            if isinstance(entry, dict):
+                paid_in = float(entry.get("input", entry.get("output")))
+                paid_out = float(entry.get("output", paid_in))
+                unit = str(entry.get("unit", TOKENS))
+            else:
+                paid_in = paid_out = float(entry)
+                unit = TOKENS
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"ADP_PRICES_FILE {path}: bad price for {model!r}: {entry!r}") from error
+        if paid_in < 0 or paid_out < 0:
+            raise ConfigError(f"ADP_PRICES_FILE {path}: negative price for {model!r}")
+        overrides[str(model)] = Price(paid_in, paid_out, unit, "ADP_PRICES_FILE")
+    return overrides
+
+
+def _overrides() -> dict[str, Price]:
+    return _override_prices(os.environ.get("ADP_PRICES_FILE"))
+
+
+def price_of(model: str) -> Price | None:
+    """The price of one model: override file, then genai-prices, then the guide (estimate)."""
+    override = _overrides().get(model)
+    if override:
+        return override
+    found = _cached_genai_price(model)
+    if found:
+        return found
+    try:
+        flat = GUIDE_PRICES[GroqModel(model)]
+    except ValueError:
+        return None
+    return Price(flat, flat, TOKENS, "guide (estimate)")
+
+
+@cache
+def _cached_genai_price(model: str) -> Price | None:
+    return _genai_price(model)
+
+
+def known_model_ids() -> list[str]:
+    """Every model adp can price: the guide's 21 and any the override file adds."""
+    extra = [m for m in _overrides() if m not in GroqModel._value2member_map_]
+    return [m.value for m in ALL_GROQ_MODELS] + extra
+
+
+class _InputPrices(Mapping[str, float]):
+    """``GROQ_PRICING[model]``: the input price per 1M tokens, resolved lazily so importing is cheap."""
+
+    def __getitem__(self, model: str) -> float:
+        price = price_of(str(model.value if isinstance(model, GroqModel) else model))
+        if price is None:
+            raise KeyError(model)
+        return price.input
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(known_model_ids())
+
+    def __len__(self) -> int:
+        return len(known_model_ids())
+
+    def __contains__(self, model: object) -> bool:
+        name = model.value if isinstance(model, GroqModel) else model
+        return isinstance(name, str) and price_of(name) is not None
+
+
+GROQ_PRICING: Mapping[str, float] = _InputPrices()
+
+
+def _round7(cost: float) -> float:
+    return float(f"{cost:.7g}")
+
+
+def calculate_cost(total_tokens: int, model: str | GroqModel) -> float:
+    """The guide's estimate: every token at the input price, to 7 significant figures."""
+    return _round7(total_tokens / 1_000_000 * GROQ_PRICING[model])
+
+
+def usage_cost(prompt_tokens: int, completion_tokens: int, model: str | GroqModel) -> float:
+    """What a real call cost: prompt tokens at the input price, completion tokens at the output price."""
+    name = model.value if isinstance(model, GroqModel) else model
+    price = price_of(name)
+    if price is None:
+        return 0.0
+    return _round7((prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000)
+
+
+def get_random_model(seed: int | None = None, pool: list[GroqModel] | None = None) -> GroqModel:
+    """A model from the random pool; a seed makes the pick repeatable across runs."""
+    choices = pool if pool is not None else TEXT_GENERATION_MODELS
+    return (random.Random(seed) if seed is not None else random).choice(choices)

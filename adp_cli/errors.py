@@ -1,0 +1,62 @@
+"""Domain errors raised by the core; the CLI maps each family to one exit code in one place."""
+
+from __future__ import annotations
+
+
+class AdpError(Exception):
+    """Base of every error adp reports as one line; ``exit_code`` is what the CLI exits with."""
+
+    exit_code = 1
+    kind = "error"
+
+
+class UsageError(AdpError):
+    """Bad input, option or configuration: the user can fix it without retrying (exit 2)."""
+
+    exit_code = 2
+    kind = "input_error"
+
+
+class InputError(UsageError):
+    """A wizard or BPM item that does not parse or validate; the message names the field."""
+
+
+class ConfigError(UsageError):
+    """Missing key, unreadable prompts or prices file, unusable settings."""
+
+    kind = "config_error"
+
+
+class TokenLimitError(UsageError):
+    """The prompt is over the generation's o200k token limit; nothing was sent."""
+
+    kind = "token_limit"
+
+    def __init__(self, tokens: int, limit: int) -> None:
+        super().__init__(f"Token limit exceeded: {tokens} > {limit} (o200k_base); nothing was sent")
+        self.tokens = tokens
+        self.limit = limit
+
+
+class GenerationError(AdpError):
+    """The API call failed or its reply is unusable (exit 1)."""
+
+    kind = "api_error"
+
+
+class ModelUnavailableError(GenerationError):
+    """The API says the model does not exist or was decommissioned."""
+
+    kind = "model_unavailable"
+
+
+class BadReplyError(GenerationError):
+    """The model answered, but not with what was asked (e.g. no BPM integer)."""
+
+    kind = "bad_reply"
+
+
+class BudgetExceededError(AdpError):
+    """Today's ledger total has reached ADP_DAILY_BUDGET_USD; the call was not sent (exit 1)."""
+
+    kind = "budget_exceeded"
