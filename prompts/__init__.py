@@ -1,1 +1,1 @@
-"""The prompt files, shipped inside the package as adp_cli.prompts so an installed adp finds them."""
+"""The prompt files, shipped inside the package as adp_cli.prompt_files so an installed adp finds them."""

@@ -1,0 +1,3 @@
+from adp_cli.cli import main
+
+main()

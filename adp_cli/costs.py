@@ -1,0 +1,91 @@
+"""``adp cost``: count tokens and price them, or show what the ledger says was spent."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from adp_cli import catalog, render
+from adp_cli.errors import InputError, UsageError
+
+
+def text_tokens(text: str | None, file: Path | None, tokens: int | None) -> int:
+    """The input token count from exactly one of TEXT, ``-`` (stdin), ``--file`` or ``--tokens``."""
+    given = [value is not None for value in (text, file, tokens)]
+    if sum(given) != 1:
+        raise UsageError("give exactly one of TEXT, - (stdin), --file FILE or --tokens N")
+    if tokens is not None:
+        return tokens
+    from adp_cli.tokens import count_tokens
+
+    return count_tokens(_read_text(text, file))
+
+
+def _read_text(text: str | None, file: Path | None) -> str:
+    try:
+        if file is not None:
+            return file.read_text(encoding="utf-8")
+        if text == "-":
+            return sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{file or 'stdin'}: not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise InputError(f"{file}: cannot read: {error.strerror or error}") from None
+    return text or ""
+
+
+def cost_rows(tokens: int, output_tokens: int, model: str | None) -> list[dict[str, Any]]:
+    """One row per model, cheapest first: prices per 1M tokens and the cost of these tokens."""
+    if model is not None:
+        models = [model]
+    else:
+        models = [m for m in catalog.known_model_ids() if catalog.category_of(m) is catalog.Category.TEXT]
+    rows = []
+    for name in models:
+        price = catalog.price_of(name)
+        if price is None:
+            raise UsageError(f"no price known for model {name!r}; see `adp models` or set ADP_PRICES_FILE")
+        rows.append(
+            {
+                "model": name,
+                "input_price": price.input,
+                "output_price": price.output,
+                "unit": price.unit,
+                "source": price.source,
+                "cost_usd": catalog.usage_cost(tokens, output_tokens, name),
+            }
+        )
+    return sorted(rows, key=lambda row: (row["cost_usd"], row["model"]))
+
+
+def show_cost(
+    text: str | None, file: Path | None, tokens: int | None, output_tokens: int, model: str | None, *, as_json: bool
+) -> None:
+    """stdout: the cost in USD with ``--model``, else the token count; the price table on stderr."""
+    count = text_tokens(text, file, tokens)
+    rows = cost_rows(count, output_tokens, model)
+    if as_json:
+        render.out_json({"tokens": count, "output_tokens": output_tokens, "encoding": "o200k_base", "models": rows})
+        return
+    render.out(f"{rows[0]['cost_usd']:.7g}" if model else str(count))
+    render.cost_table(count, output_tokens, rows)
+
+
+def show_ledger(days: int | None, *, as_json: bool) -> None:
+    from adp_cli import ledger
+
+    path = ledger.ledger_path()
+    if path is None:
+        raise UsageError("the ledger is off (COST_TRACKING_FILE=off)")
+    rows = [asdict(entry) for entry in ledger.entries(days)]
+    if as_json:
+        render.out_json({"ledger": str(path), "entries": rows, "total_usd": catalog_total(rows)})
+        return
+    render.out(f"{catalog_total(rows):.7g}")
+    render.ledger_table(rows)
+
+
+def catalog_total(rows: list[dict[str, Any]]) -> float:
+    return float(f"{sum(row['cost_usd'] for row in rows):.7g}")

