@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-    from adp_cli.catalog import Price
     from adp_cli.generation import Prepared, Result
 
 
@@ -48,8 +47,8 @@ def _table(title: str | None, *columns: str, justify_right: Sequence[str] = ()) 
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", header_style="bold")
-    for column in columns:
-        table.add_column(column, justify="right" if column in justify_right else "left")
+    for position, column in enumerate(columns):
+        table.add_column(column, justify="right" if column in justify_right else "left", no_wrap=position == 0)
     return table
 
 
@@ -66,9 +65,10 @@ def result(outcome: Result, *, as_json: bool, quiet: bool) -> None:
     if quiet:
         return
     numbers = ("prompt", "completion", "total", "cost (USD)", "latency")
-    table = _table(None, "model", *numbers, justify_right=numbers)
+    table = _table(None, "model", "provider", *numbers, justify_right=numbers)
     table.add_row(
-        f"{outcome.model} [dim]({outcome.provider})[/]",
+        outcome.model,
+        outcome.provider,
         str(outcome.prompt_tokens),
         str(outcome.completion_tokens),
         str(outcome.tokens_used),
@@ -109,13 +109,6 @@ def dry_run(prepared: Prepared, estimates: list[tuple[str, float, float]], *, as
     for model, low, high in estimates:
         table.add_row(model, usd(low), usd(high))
     console.print(table)
-
-
-def price_cells(price: Price | None) -> tuple[str, str, str, str]:
-    if price is None:
-        return "?", "?", "", "unknown"
-    source = f"{price.source}" + (" [yellow](estimate)[/]" if price.estimate and "estimate" not in price.source else "")
-    return f"{price.input:g}", f"{price.output:g}", price.unit, source
 
 
 def models_table(rows: Iterable[dict[str, Any]], *, live: bool) -> None:
