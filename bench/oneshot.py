@@ -1,0 +1,218 @@
+"""One-shot overhead: ``adp casual`` against the same request sent by a bare groq SDK script.
+
+    python bench/oneshot.py [--runs 7] [--profile]
+
+Starts the loopback Groq server from tests/groqstub.py at zero latency, so the network costs
+nothing and what is left is process start-up, imports and adp's own work. Times (a)
+``adp casual samples/rock.yaml -m llama-3.1-8b-instant --json -q`` against (b)
+``bench/floor_client.py``, which sends the identical request (checked on the stub) with the
+groq SDK and prints the reply. Runs are interleaved after one warm-up each; the ledger stays on
+(a temp file) because it is part of a real one-shot. Target: adp / floor <= 1.5x.
+
+``--profile`` adds ``python -X importtime`` (top 15 cumulative imports) and a cProfile of the
+same adp run in-process. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from groqstub import GroqStub  # noqa: E402
+
+MODEL = "llama-3.1-8b-instant"
+TARGET = 1.5
+ROCK_YAML = """\
+genre:
+  primary: Rock
+  secondary: [Alternative Rock]
+mood: [energetic, uplifting]
+energy: [high]
+texture: [dense]
+instrumentation:
+  - instrument: Electric Guitar
+    role: lead
+    descriptors: [distorted, aggressive]
+  - instrument: Drums
+    role: rhythm
+    descriptors: [driving, powerful]
+vocals:
+  presence: lead
+  gender: male
+  style: powerful
+bpm: 140
+"""
+
+
+def adp_script() -> Path:
+    name = "adp.exe" if os.name == "nt" else "adp"
+    script = Path(sys.executable).with_name(name)
+    if not script.exists():
+        sys.exit(f"bench: {script} not found; run with the venv's python after `pip install -e .`")
+    return script
+
+
+def run(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+    """Wall time of one subprocess in seconds; a failing command stops the bench."""
+    started = time.perf_counter()
+    proc = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"bench: {' '.join(argv)} exited {proc.returncode}:\n{proc.stderr.decode(errors='replace')}")
+    return elapsed, proc
+
+
+def ledger_requests(path: Path) -> int:
+    """Requests the ledger has counted, whatever the day; 0 when it was never written."""
+    if not path.exists():
+        return 0
+    found = 0
+
+    def walk(node: object) -> None:
+        nonlocal found
+        if isinstance(node, dict):
+            if isinstance(node.get("requests"), int):
+                found += node["requests"]
+            else:
+                for value in node.values():
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(path.read_text(encoding="utf-8")))
+    return found
+
+
+def profile(adp_args: list[str], env: dict[str, str], cwd: str) -> None:
+    """Where adp's time goes: import times, then a cProfile of the whole run in-process."""
+    _, proc = run([sys.executable, "-X", "importtime", "-m", "adp_cli", *adp_args], env, cwd)
+    rows = []
+    for line in proc.stderr.decode(errors="replace").splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)", line)
+        if match:
+            rows.append((int(match.group(2)), int(match.group(1)), len(match.group(3)) // 2, match.group(4)))
+    total = sum(self_us for _, self_us, _, _ in rows)
+    print(f"\n-X importtime: {len(rows)} modules, {total / 1000:.1f} ms in imports (sum of self times)")
+    print(f"{'cumulative ms':>13} {'self ms':>8}  module (depth)")
+    for cumulative, self_us, depth, name in sorted(rows, reverse=True)[:15]:
+        print(f"{cumulative / 1000:>13.1f} {self_us / 1000:>8.1f}  {name} ({depth})")
+
+    script = (
+        "import cProfile, pstats, sys, time\n"
+        f"sys.argv = ['adp', *{adp_args!r}]\n"
+        "profiler = cProfile.Profile()\n"
+        "started = time.perf_counter()\n"
+        "profiler.enable()\n"
+        "try:\n"
+        "    from adp_cli.cli import main\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "profiler.disable()\n"
+        "elapsed = time.perf_counter() - started\n"
+        "sys.stdout = sys.__stderr__\n"
+        "print(f'in-process wall time under cProfile: {elapsed * 1000:.1f} ms', file=sys.stderr)\n"
+        "pstats.Stats(profiler, stream=sys.stderr).sort_stats('cumulative').print_stats(30)\n"
+    )
+    _, proc = run([sys.executable, "-c", script], env, cwd)
+    print("\ncProfile of import adp_cli.cli + main(), top 30 by cumulative time:")
+    print(proc.stderr.decode(errors="replace").rstrip())
+
+
+def load() -> str:
+    """The 1-minute load average, where the OS has one: a busy machine makes every number worse."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except (AttributeError, OSError):
+        return "n/a"
+
+
+LOAD0 = load()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per command (default 7)")
+    parser.add_argument("--profile", action="store_true", help="also show import times and a cProfile of adp")
+    args = parser.parse_args()
+
+    adp = str(adp_script())
+    stub = GroqStub(latency=0.0).start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="adp-bench-") as tmp:
+            sample = REPO / "samples" / "rock.yaml"
+            if not sample.exists():
+                sample = Path(tmp) / "rock.yaml"
+                sample.write_text(ROCK_YAML, encoding="utf-8")
+            ledger = Path(tmp) / "ledger.json"
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "ADP_", "COST_TRACKING"))}
+            env.update(
+                GROQ_API_KEY="gsk_bench",
+                GROQ_BASE_URL=stub.base_url,
+                ADP_CACHE_DIR=str(Path(tmp) / "cache"),
+                COST_TRACKING_FILE=str(ledger),
+            )
+            workdir = Path(tmp) / "cwd"  # no stray .env from the caller's folder
+            workdir.mkdir()
+            cwd = str(workdir)
+
+            # The exact request adp would send, for the floor script; this also warms the token cache.
+            _, proc = run([adp, "casual", str(sample), "-m", MODEL, "--dry-run", "--json", "-q"], env, cwd)
+            dry = json.loads(proc.stdout)
+            request = {"model": MODEL, "messages": dry["messages"], "temperature": dry["temperature"], "max_tokens": dry["max_tokens"]}
+            request_file = Path(tmp) / "request.json"
+            request_file.write_text(json.dumps(request), encoding="utf-8")
+
+            adp_args = ["casual", str(sample), "-m", MODEL, "--json", "-q"]
+            commands = {
+                "adp casual": [adp, *adp_args],
+                "floor (groq SDK)": [sys.executable, str(REPO / "bench" / "floor_client.py"), str(request_file)],
+            }
+            # Warm-up of each, then check both sent the very same request body.
+            for label, argv in commands.items():
+                seen = len(stub.chat_requests)
+                run(argv, env, cwd)
+                if len(stub.chat_requests) != seen + 1:
+                    sys.exit(f"bench: {label} sent {len(stub.chat_requests) - seen} chat requests, expected 1")
+            adp_body, floor_body = (r.body for r in stub.chat_requests[-2:])
+            if adp_body != floor_body:
+                sys.exit(f"bench: the requests differ:\nadp:   {adp_body}\nfloor: {floor_body}")
+
+            times: dict[str, list[float]] = {label: [] for label in commands}
+            for _ in range(args.runs):
+                for label, argv in commands.items():
+                    elapsed, _ = run(argv, env, cwd)
+                    times[label].append(elapsed)
+            counted = ledger_requests(ledger)
+
+            medians = {label: statistics.median(values) * 1000 for label, values in times.items()}
+            print(f"python {sys.version.split()[0]}; stub {stub.base_url} (latency 0); {args.runs} runs each, interleaved, 1 warm-up")
+            print(f"input {sample}; identical request bodies checked on the stub; ledger counted {counted} adp requests")
+            print(f"load average before/after: {LOAD0} / {load()}")
+            print(f"{'command':<18} {'median ms':>10} {'min ms':>8} {'max ms':>8}")
+            for label, values in times.items():
+                print(f"{label:<18} {medians[label]:>10.1f} {min(values) * 1000:>8.1f} {max(values) * 1000:>8.1f}")
+            ratio = medians["adp casual"] / medians["floor (groq SDK)"]
+            verdict = "OK" if ratio <= TARGET else "MISSED"
+            print(f"adp / floor = {ratio:.2f}x  (target <= {TARGET:.1f}x: {verdict})")
+
+            if args.profile:
+                profile(adp_args, env, cwd)
+    finally:
+        stub.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,582 @@
+"""Batches end to end: the real CLI (a subprocess) against the loopback Groq.
+
+What SPEC "Batch" and "Ledger" promise and these tests hold it to: one JSON line per item in
+input order with ``index`` and ``id``; a bad item becomes an error line and sends nothing while
+the others go on; ``-j N`` bounds requests in flight; a 429 storm pauses every worker and still
+ends with every item done; ``-o`` resumes after a kill -9 with every item exactly once; the
+ledger loses nothing under 8 concurrent processes; the daily budget stops a batch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from groqstub import GroqStub, Reply, rate_limited, server_error
+
+MODEL = "llama-3.1-8b-instant"
+PROMPT_TOKENS, COMPLETION_TOKENS = 120, 12  # the stub's default usage
+COST_PER_CALL = 6.96e-06  # 120 x $0.05/M + 12 x $0.08/M, llama-3.1-8b-instant
+
+GENRES = [
+    "Rock", "Jazz", "Folk", "Techno", "Ambient", "Hip Hop", "Blues", "Reggae", "Metal", "Classical",
+    "Funk", "Soul", "Country", "Disco", "House", "Punk", "Gospel", "Salsa", "Trap", "Bossa Nova",
+]
+MOODS = ["energetic", "calm", "nostalgic", "dark", "uplifting", "dreamy", "melancholic", "playful"]
+ENERGIES = ["low", "medium", "high"]
+
+# The genre a request is about: casual/bpm say ``Genre: Rock.``, structure says ``"Genre": "Rock"``.
+_GENRE_IN_PROMPT = re.compile(r'"?Genre"?:\s*"?([^".(\n]+)')
+
+
+def wizard_items(count: int = 20) -> list[dict[str, Any]]:
+    """Varied wizard items, one genre each; ids are strings, a few ints, and one item has none."""
+    items: list[dict[str, Any]] = []
+    for number in range(count):
+        genre = GENRES[number % len(GENRES)] + ("" if number < len(GENRES) else f" {number}")
+        item: dict[str, Any] = {
+            "genre": {"primary": genre, "secondary": [f"{genre} revival"]} if number % 3 == 0 else genre,
+            "mood": [MOODS[number % len(MOODS)], MOODS[(number + 3) % len(MOODS)]],
+            "energy": ENERGIES[number % len(ENERGIES)],
+        }
+        if number % 4 == 1:
+            item["instrumentation"] = [{"instrument": "Piano", "role": "lead", "descriptors": ["warm"]}]
+        if number % 5 == 2:
+            item["vocals"] = {"presence": "lead", "gender": "female", "style": "breathy"}
+        if number != 7:
+            item["id"] = number * 100 if number % 6 == 0 else f"trk-{number:02d}"
+        items.append(item)
+    return items
+
+
+def genre_of(item: dict[str, Any]) -> str:
+    genre = item["genre"]
+    return genre["primary"] if isinstance(genre, dict) else genre
+
+
+def genre_in(request: dict[str, Any]) -> str:
+    """The genre named in a chat request's last message (the item it belongs to)."""
+    found = _GENRE_IN_PROMPT.findall(request["messages"][-1]["content"])
+    assert found, f"no genre in request: {request['messages'][-1]['content'][-300:]!r}"
+    return found[-1].strip()
+
+
+def expected_bpm(genre: str) -> int:
+    return 60 + sum(map(ord, genre)) % 150
+
+
+def write_jsonl(path: Path, documents: Iterable[Any], raw_lines: dict[int, str] | None = None) -> Path:
+    """One JSON document a line; ``raw_lines`` puts verbatim (e.g. broken) lines at given positions."""
+    lines = [json.dumps(document) for document in documents]
+    for position, raw in sorted((raw_lines or {}).items()):
+        lines.insert(position, raw)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def json_lines(stdout: str) -> list[dict[str, Any]]:
+    """Every stdout line must be one JSON object: nothing else may reach stdout in a batch."""
+    lines = stdout.splitlines()
+    parsed = [json.loads(line) for line in lines]
+    assert all(isinstance(line, dict) for line in parsed)
+    return parsed
+
+
+def file_lines(path: Path) -> list[dict[str, Any]]:
+    """The parseable lines of an --output file (a line torn by a kill is skipped)."""
+    kept = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        try:
+            kept.append(json.loads(raw))
+        except json.JSONDecodeError:
+            pass
+    return kept
+
+
+class Echo:
+    """Stub behaviour that ties every reply to its item and measures concurrency.
+
+    The responder runs when a request arrives (before the stub sleeps) and the content callable
+    when the reply is written (after it), so the difference is the number of requests in flight.
+    Per-genre latency makes items finish out of input order.
+    """
+
+    def __init__(self, latency: Callable[[str], float] = lambda genre: 0.0) -> None:
+        self.latency = latency
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.finished: list[str] = []
+
+    def install(self, stub: GroqStub) -> GroqStub:
+        stub.responder = self.responder
+        stub.content = self.content
+        return stub
+
+    def responder(self, request: dict[str, Any]) -> Reply:
+        with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        return Reply(latency=self.latency(genre_in(request)))
+
+    def content(self, request: dict[str, Any]) -> str:
+        genre = genre_in(request)
+        with self.lock:
+            self.in_flight -= 1
+            self.finished.append(genre)
+        if request["messages"][0]["role"] == "system":  # the bpm estimator
+            return str(expected_bpm(genre))
+        return f"A {genre} piece, echoed for its item."
+
+
+def staggered(genre: str) -> float:
+    """Every fifth genre is slow, the others quick and varied: completion order != input order."""
+    position = GENRES.index(genre) if genre in GENRES else len(genre)
+    return 0.25 if position % 5 == 0 else 0.01 * (position % 5)
+
+
+def assert_lines_match_items(lines: list[dict[str, Any]], items: list[dict[str, Any]]) -> None:
+    """Line i is item i: same index, same id (absent when the item had none), its own phrase."""
+    assert [line["index"] for line in lines] == list(range(len(items)))
+    for line, item in zip(lines, items):
+        assert "error" not in line, line
+        if "id" in item:
+            assert line["id"] == item["id"]
+        else:
+            assert "id" not in line
+        assert line["phrase"] == f"A {genre_of(item)} piece, echoed for its item."
+        assert line["provider"] == "groq"
+        assert line["prompt_tokens"] == PROMPT_TOKENS and line["completion_tokens"] == COMPLETION_TOKENS
+
+
+# --- order, ids, sources ---------------------------------------------------------------------
+
+
+def test_jsonl_batch_streams_lines_in_input_order_with_ids(groq: GroqStub, adp, tmp_path: Path) -> None:
+    echo = Echo(staggered)
+    echo.install(groq)
+    items = wizard_items(20)
+    source = write_jsonl(tmp_path / "items.jsonl", items)
+
+    result = adp("casual", str(source), "-j", "4", "-q", "-m", MODEL)
+
+    assert result.returncode == 0, result.stderr
+    lines = json_lines(result.stdout)
+    assert_lines_match_items(lines, items)
+    assert len(groq.chat_requests) == 20
+    # The stub finished them in another order, so the order on stdout is the batch's doing.
+    input_order = [genre_of(item) for item in items]
+    assert sorted(echo.finished, key=input_order.index) == input_order
+    assert echo.finished != input_order
+
+
+def test_concurrency_bounds_requests_in_flight(groq: GroqStub, adp, tmp_path: Path) -> None:
+    echo = Echo(lambda genre: 0.05)
+    echo.install(groq)
+    source = write_jsonl(tmp_path / "items.jsonl", wizard_items(24))
+
+    result = adp("casual", str(source), "--concurrency", "4", "-q", "-m", MODEL)
+
+    assert result.returncode == 0, result.stderr
+    assert len(json_lines(result.stdout)) == 24
+    assert 2 <= echo.max_in_flight <= 4
+
+
+def test_one_job_sends_one_request_at_a_time(groq: GroqStub, adp, tmp_path: Path) -> None:
+    echo = Echo(lambda genre: 0.02)
+    echo.install(groq)
+    source = write_jsonl(tmp_path / "items.jsonl", wizard_items(6))
+
+    result = adp("casual", str(source), "-j", "1", "-q", "-m", MODEL)
+
+    assert result.returncode == 0, result.stderr
+    assert echo.max_in_flight == 1
+    assert echo.finished == [genre_of(item) for item in wizard_items(6)]
+
+
+@pytest.mark.parametrize("form", ["json array file", "jsonl on stdin", "json array on stdin"])
+def test_json_array_and_stdin_are_batches_too(groq: GroqStub, adp, tmp_path: Path, form: str) -> None:
+    Echo(staggered).install(groq)
+    items = wizard_items(12)
+    if form == "json array file":
+        path = tmp_path / "items.json"
+        path.write_text(json.dumps(items, indent=2), encoding="utf-8")
+        result = adp("casual", str(path), "-q", "-m", MODEL)
+    elif form == "jsonl on stdin":
+        result = adp("casual", "-", "-q", "-m", MODEL, stdin="".join(json.dumps(i) + "\n" for i in items).encode())
+    else:
+        result = adp("casual", "-", "-q", "-m", MODEL, stdin=json.dumps(items, indent=1).encode())
+
+    assert result.returncode == 0, result.stderr
+    assert_lines_match_items(json_lines(result.stdout), items)
+    assert len(groq.chat_requests) == 12
+
+
+def test_structure_batch(groq: GroqStub, adp, tmp_path: Path) -> None:
+    Echo(staggered).install(groq)
+    items = wizard_items(10)
+    source = write_jsonl(tmp_path / "items.jsonl", items)
+
+    result = adp("structure", str(source), "-q", "-m", MODEL)
+
+    assert result.returncode == 0, result.stderr
+    assert_lines_match_items(json_lines(result.stdout), items)
+    assert all('"Genre"' in r.body["messages"][-1]["content"] for r in groq.chat_requests)
+
+
+def test_bpm_batch_mixes_wizard_items_and_bpm_inputs(groq: GroqStub, adp, tmp_path: Path) -> None:
+    Echo(staggered).install(groq)
+    items: list[dict[str, Any]] = wizard_items(6)
+    items.append({"id": "phr", "input_phrase": "slow dreamy piano", "standardized_phrase": "slow piano", "genre": "Ambient"})
+    items.append({"id": "camel", "inputPhrase": "fast techno", "standardizedPhrase": "techno", "genre": "Techno"})
+    source = write_jsonl(tmp_path / "items.jsonl", items)
+
+    result = adp("bpm", str(source), "-q", "-j", "3")
+
+    assert result.returncode == 0, result.stderr
+    lines = json_lines(result.stdout)
+    assert [line["index"] for line in lines] == list(range(len(items)))
+    assert [line.get("id") for line in lines] == [item.get("id") for item in items]
+    for line, item in zip(lines, items):
+        genre = item["genre"] if "input_phrase" in item or "inputPhrase" in item else genre_of(item)
+        assert line["bpm"] == expected_bpm(genre), (line, item)
+        assert line["model"] == "llama-3.3-70b-versatile"
+
+
+# --- bad items, exit codes, stdout/stderr ------------------------------------------------------
+
+
+def bad_items() -> dict[int, tuple[str, Any]]:
+    """Position in the batch -> (what the error line must say, the raw line)."""
+    return {
+        2: ("input_error", json.dumps({"id": "bad-key", "genre": "Bad Key Genre", "colour": "red"})),
+        5: ("input_error", json.dumps({"id": "bad-type", "genre": "Bad Type Genre", "bpm": "fast"})),
+        9: ("token_limit", json.dumps({"id": "too-long", "genre": "Noise", "mood": [("loud " * 80).strip()] * 50})),
+        12: ("input_error", '{"id": "broken", "genre": '),
+        14: ("input_error", json.dumps(["not", "an", "object"])),
+    }
+
+
+def test_bad_items_become_error_lines_and_the_rest_succeed(groq: GroqStub, adp, tmp_path: Path) -> None:
+    Echo(staggered).install(groq)
+    good = wizard_items(15)
+    bad = bad_items()
+    source = write_jsonl(tmp_path / "items.jsonl", good, {pos: raw for pos, (_, raw) in bad.items()})
+
+    result = adp("casual", str(source), "-j", "4", "-q", "-m", MODEL)
+
+    assert result.returncode == 1, result.stderr
+    lines = json_lines(result.stdout)
+    assert [line["index"] for line in lines] == list(range(20))
+    good_lines = [line for line in lines if line["index"] not in bad]
+    assert_lines_match_items([{**line, "index": n} for n, line in enumerate(good_lines)], good)
+    for position, (kind, _) in bad.items():
+        error = lines[position]["error"]
+        assert set(error) == {"type", "message"}, error
+        assert error["type"] == kind, lines[position]
+        assert "phrase" not in lines[position] and "cost_usd" not in lines[position]
+    assert lines[2]["id"] == "bad-key" and "colour" in lines[2]["error"]["message"]
+    assert lines[5]["id"] == "bad-type" and "bpm" in lines[5]["error"]["message"]
+    assert lines[9]["id"] == "too-long" and "900" in lines[9]["error"]["message"]
+    # Nothing was sent for a bad item: one request per good item, each for a good genre.
+    assert sorted(genre_in(r.body) for r in groq.chat_requests) == sorted(genre_of(item) for item in good)
+
+
+def test_all_items_ok_exits_0_and_summary_goes_to_stderr(groq: GroqStub, adp, tmp_path: Path) -> None:
+    Echo().install(groq)
+    source = write_jsonl(tmp_path / "items.jsonl", wizard_items(8))
+
+    result = adp("casual", str(source), "-m", MODEL)  # not quiet: progress and summary on stderr
+
+    assert result.returncode == 0, result.stderr
+    assert len(json_lines(result.stdout)) == 8
+    assert "items/s" in result.stderr
+    assert "Batch summary" in result.stderr
+
+
+def test_api_failure_of_one_item_is_an_error_line_and_exit_1(groq: GroqStub, adp, tmp_path: Path) -> None:
+    echo = Echo()
+    groq.content = echo.content
+
+    def responder(request: dict[str, Any]) -> Reply:
+        return server_error() if genre_in(request) == "Folk" else echo.responder(request)
+
+    groq.responder = responder
+    items = wizard_items(6)
+    source = write_jsonl(tmp_path / "items.jsonl", items)
+
+    result = adp("casual", str(source), "-q", "-m", MODEL, "--max-retries", "0")
+
+    assert result.returncode == 1
+    lines = json_lines(result.stdout)
+    assert [line["index"] for line in lines] == list(range(6))
+    assert lines[2]["error"]["type"] == "api_error" and lines[2]["id"] == "trk-02"
+    assert all("phrase" in line for n, line in enumerate(lines) if n != 2)
+
+
+def test_offline_provider_batch_needs_no_key_and_no_server(env: dict[str, str], adp, tmp_path: Path) -> None:
+    pytest.importorskip("adp_cli.offline")
+    items = wizard_items(10)
+    source = write_jsonl(tmp_path / "items.jsonl", items, {4: json.dumps({"id": "bad", "colour": "red"})})
+
+    result = adp("casual", str(source), "--provider", "offline", "-q")
+
+    assert result.returncode == 1, result.stderr
+    lines = json_lines(result.stdout)
+    assert [line["index"] for line in lines] == list(range(11))
+    assert lines[4]["error"]["type"] == "input_error"
+    good = [line for line in lines if line["index"] != 4]
+    for line, item in zip(good, items):
+        assert line.get("id") == item.get("id")
+        assert line["provider"] == "offline" and line["cost_usd"] == 0
+        assert genre_of(item).lower() in line["phrase"].lower()
+
+
+# --- resume -----------------------------------------------------------------------------------
+
+
+def test_output_file_gets_every_line_and_a_rerun_sends_nothing(groq: GroqStub, adp, tmp_path: Path) -> None:
+    Echo(staggered).install(groq)
+    items = wizard_items(10)
+    source = write_jsonl(tmp_path / "items.jsonl", items)
+    output = tmp_path / "out.jsonl"
+
+    first = adp("casual", str(source), "-o", str(output), "-q", "-m", MODEL)
+    assert first.returncode == 0, first.stderr
+    assert sorted(file_lines(output), key=lambda line: line["index"]) == json_lines(first.stdout)
+    assert len(groq.chat_requests) == 10
+
+    again = adp("casual", str(source), "--output", str(output), "-q", "-m", MODEL)
+    assert again.returncode == 0, again.stderr
+    assert json_lines(again.stdout) == []
+    assert len(groq.chat_requests) == 10
+    assert sorted(line["index"] for line in file_lines(output)) == list(range(10))
+
+
+def test_rerun_retries_the_items_that_failed(groq: GroqStub, adp, tmp_path: Path) -> None:
+    echo = Echo()
+    groq.content = echo.content
+    failing = {"Folk", "Ambient"}
+    groq.responder = lambda request: server_error() if genre_in(request) in failing else echo.responder(request)
+    source = write_jsonl(tmp_path / "items.jsonl", wizard_items(8))
+    output = tmp_path / "out.jsonl"
+
+    first = adp("casual", str(source), "-o", str(output), "-q", "-m", MODEL, "--max-retries", "0")
+    assert first.returncode == 1
+    assert sum("error" in line for line in json_lines(first.stdout)) == 2
+
+    failing.clear()
+    second = adp("casual", str(source), "-o", str(output), "-q", "-m", MODEL, "--max-retries", "0")
+    assert second.returncode == 0, second.stderr
+    assert sorted(line["index"] for line in json_lines(second.stdout)) == [2, 4]
+    final = file_lines(output)
+    assert sorted(line["index"] for line in final) == list(range(8))
+    assert not any("error" in line for line in final)
+    assert len(groq.chat_requests) == 8 + 2
+
+
+def test_resume_after_kill_9_ends_with_every_item_exactly_once(groq: GroqStub, tmp_path: Path) -> None:
+    """Killed twice mid-run (SIGKILL), then rerun to the end: each index once, and nothing sent
+    twice beyond what was in flight at each kill (at most -j requests)."""
+    jobs, count = 2, 30
+    groq.latency = 0.2
+    Echo().install(groq)
+    groq.responder = None  # the stub's own latency (0.2 s) for every request
+    items = wizard_items(count)
+    source = write_jsonl(tmp_path / "items.jsonl", items)
+    output = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "adp_cli", "casual", str(source), "-o", str(output), "-j", str(jobs), "-q", "-m", MODEL]
+
+    kills = 0
+    for threshold in (5, 15):
+        log = tmp_path / f"stderr-{kills}.txt"
+        with log.open("wb") as stderr:
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=dict(os.environ))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            if output.exists() and len(file_lines(output)) >= threshold:
+                break
+            time.sleep(0.01)
+        assert process.poll() is None, f"finished before the kill: {log.read_text(errors='replace')}"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        assert process.returncode == -signal.SIGKILL
+        kills += 1
+        assert len(file_lines(output)) < count
+
+    done_before = {line["index"] for line in file_lines(output) if "error" not in line}
+    final = subprocess.run(command, capture_output=True, text=True, timeout=120, env=dict(os.environ))
+
+    assert final.returncode == 0, final.stderr
+    assert sorted(line["index"] for line in json_lines(final.stdout)) == sorted(set(range(count)) - done_before)
+    lines = file_lines(output)
+    assert sorted(line["index"] for line in lines) == list(range(count))
+    assert not any("error" in line for line in lines)
+    for line in lines:
+        assert line["phrase"] == f"A {genre_of(items[line['index']])} piece, echoed for its item."
+        assert line.get("id") == items[line["index"]].get("id")
+    assert output.read_text(encoding="utf-8").endswith("\n")
+    assert len(output.read_text(encoding="utf-8").splitlines()) == count  # torn lines were dropped
+    sent = [genre_in(r.body) for r in groq.chat_requests]
+    assert set(sent) == {genre_of(item) for item in items}
+    assert len(sent) <= count + kills * jobs, f"{len(sent)} requests for {count} items"
+
+
+# --- rate limits ------------------------------------------------------------------------------
+
+
+def test_429_storm_pauses_all_workers_and_every_item_succeeds(groq: GroqStub, adp, tmp_path: Path) -> None:
+    retry_after, storm = 0.25, 12
+    arrivals: list[float] = []
+    limited: list[float] = []
+    lock = threading.Lock()
+
+    def arrive(request: dict[str, Any]) -> None:
+        with lock:
+            arrivals.append(time.monotonic())
+        return None  # fall through to fail_first / the default success
+
+    def limit() -> Reply:
+        with lock:
+            limited.append(time.monotonic())
+        return rate_limited(retry_after)
+
+    groq.responder = arrive
+    groq.content = Echo().content
+    groq.fail_first(storm, limit)
+    items = wizard_items(20)
+    source = write_jsonl(tmp_path / "items.jsonl", items)
+
+    result = adp("casual", str(source), "-j", "4", "--max-retries", "5", "-q", "-m", MODEL)
+
+    assert result.returncode == 0, result.stderr
+    lines = json_lines(result.stdout)
+    assert [line["index"] for line in lines] == list(range(20))
+    assert not any("error" in line for line in lines), [line for line in lines if "error" in line]
+    assert len(limited) == storm
+    assert len(groq.chat_requests) == 20 + storm
+    # Backing off together: once the first 429 is out, no worker sends anything until the
+    # retry-after window has (nearly) passed; the first few ms are for requests already on the wire.
+    first = limited[0]
+    early = [round(t - first, 3) for t in arrivals if first + 0.06 < t < first + retry_after - 0.08]
+    assert early == [], f"requests sent inside the retry-after window: {early}"
+
+
+# --- ledger and budget ------------------------------------------------------------------------
+
+
+def _ledger_today(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))["days"][date.today().isoformat()]
+
+
+def test_ledger_loses_nothing_with_8_concurrent_processes(groq: GroqStub, tmp_path: Path) -> None:
+    """8 adp processes at once, each making 10 calls through the real entry point (in a loop
+    inside the process, so the test pays 8 start-ups, not 80)."""
+    lanes, calls = 8, 10
+    single = tmp_path / "one.yaml"
+    single.write_text("genre: Rock\nmood: [energetic]\n", encoding="utf-8")
+    loop = (
+        "import sys\n"
+        "from adp_cli.cli import main\n"
+        f"for _ in range({calls}):\n"
+        f"    sys.argv = ['adp', 'casual', {str(single)!r}, '-m', {MODEL!r}, '--json', '-q']\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit as done:\n"
+        "        if done.code:\n"
+        "            raise\n"
+    )
+    processes = [
+        subprocess.Popen([sys.executable, "-c", loop], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+        for _ in range(lanes)
+    ]
+    outputs = [process.communicate(timeout=180) for process in processes]
+    failures = [err for process, (_, err) in zip(processes, outputs) if process.returncode != 0]
+    results = [json.loads(line) for out, _ in outputs for line in out.splitlines()]
+
+    assert failures == []
+    assert len(results) == lanes * calls
+    assert len(groq.chat_requests) == lanes * calls
+    ledger_file = Path(os.environ["COST_TRACKING_FILE"])
+    totals = _ledger_today(ledger_file)[MODEL]
+    assert totals["requests"] == lanes * calls
+    assert totals["prompt_tokens"] == sum(r["prompt_tokens"] for r in results)
+    assert totals["completion_tokens"] == sum(r["completion_tokens"] for r in results)
+    assert totals["cost_usd"] == pytest.approx(sum(r["cost_usd"] for r in results), abs=1e-12)
+    assert sorted(p.name for p in ledger_file.parent.glob(f".{ledger_file.name}.*")) == []  # no temp files left
+
+
+def test_batch_adds_every_call_to_the_ledger(groq: GroqStub, adp, tmp_path: Path) -> None:
+    Echo(staggered).install(groq)
+    source = write_jsonl(tmp_path / "items.jsonl", wizard_items(20))
+
+    result = adp("casual", str(source), "-j", "4", "-q", "-m", MODEL)
+
+    assert result.returncode == 0, result.stderr
+    lines = json_lines(result.stdout)
+    totals = _ledger_today(Path(os.environ["COST_TRACKING_FILE"]))[MODEL]
+    assert totals["requests"] == 20
+    assert totals["cost_usd"] == pytest.approx(sum(line["cost_usd"] for line in lines), abs=1e-12)
+
+
+def test_budget_stops_a_batch_and_the_rest_are_not_sent(
+    groq: GroqStub, adp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Echo().install(groq)
+    monkeypatch.setenv("ADP_DAILY_BUDGET_USD", repr(COST_PER_CALL * 2.5))  # three calls reach it
+    source = write_jsonl(tmp_path / "items.jsonl", wizard_items(20))
+
+    result = adp("casual", str(source), "-j", "1", "-q", "-m", MODEL)
+
+    assert result.returncode == 1
+    lines = json_lines(result.stdout)
+    assert [line["index"] for line in lines] == list(range(20))
+    assert all("phrase" in line for line in lines[:3])
+    assert lines[0]["cost_usd"] == pytest.approx(COST_PER_CALL, rel=1e-6)
+    assert [line["error"]["type"] for line in lines[3:]] == ["budget_exceeded"] * 17
+    assert len(groq.chat_requests) == 3
+    assert _ledger_today(Path(os.environ["COST_TRACKING_FILE"]))[MODEL]["requests"] == 3
+
+
+def test_budget_already_spent_sends_nothing(groq: GroqStub, adp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from adp_cli import ledger
+
+    ledger.record(MODEL, 1000, 100, 0.01)
+    monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "0.01")
+    source = write_jsonl(tmp_path / "items.jsonl", wizard_items(5))
+
+    result = adp("casual", str(source), "-j", "4", "-q", "-m", MODEL)
+
+    assert result.returncode == 1
+    lines = json_lines(result.stdout)
+    assert [line["error"]["type"] for line in lines] == ["budget_exceeded"] * 5
+    assert groq.chat_requests == []
+
+
+def test_budget_with_parallel_workers_overshoots_by_at_most_the_in_flight(
+    groq: GroqStub, adp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Echo(lambda genre: 0.02).install(groq)
+    monkeypatch.setenv("ADP_DAILY_BUDGET_USD", repr(COST_PER_CALL * 2.5))
+    source = write_jsonl(tmp_path / "items.jsonl", wizard_items(20))
+
+    result = adp("casual", str(source), "-j", "4", "-q", "-m", MODEL)
+
+    assert result.returncode == 1
+    lines = json_lines(result.stdout)
+    succeeded = [line for line in lines if "error" not in line]
+    assert 3 <= len(succeeded) <= 3 + 4 - 1
+    assert len(groq.chat_requests) == len(succeeded)
+    assert {line["error"]["type"] for line in lines if "error" in line} == {"budget_exceeded"}

@@ -1,0 +1,294 @@
+"""The model catalog: the guide's ids and pool, categories, prices and their sources, costs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adp_cli import catalog
+from adp_cli.catalog import (
+    ALL_GROQ_MODELS,
+    GROQ_PRICING,
+    TEXT_GENERATION_MODELS,
+    GroqModel,
+    calculate_cost,
+    get_random_model,
+    usage_cost,
+)
+from adp_cli.errors import ConfigError
+
+GUIDE_IDS = [
+    ("LLAMA_3_1_8B_INSTANT", "llama-3.1-8b-instant"),
+    ("LLAMA_3_3_70B_VERSATILE", "llama-3.3-70b-versatile"),
+    ("LLAMA_4_SCOUT_17B", "meta-llama/llama-4-scout-17b-16e-instruct"),
+    ("LLAMA_4_MAVERICK_17B", "meta-llama/llama-4-maverick-17b-128e-instruct"),
+    ("LLAMA_GUARD_4_12B", "meta-llama/llama-guard-4-12b"),
+    ("LLAMA_PROMPT_GUARD_2_22M", "meta-llama/llama-prompt-guard-2-22m"),
+    ("LLAMA_PROMPT_GUARD_2_86M", "meta-llama/llama-prompt-guard-2-86m"),
+    ("GPT_OSS_120B", "openai/gpt-oss-120b"),
+    ("GPT_OSS_20B", "openai/gpt-oss-20b"),
+    ("KIMI_K2_INSTRUCT", "moonshotai/kimi-k2-instruct"),
+    ("KIMI_K2_INSTRUCT_0905", "moonshotai/kimi-k2-instruct-0905"),
+    ("QWEN3_32B", "qwen/qwen3-32b"),
+    ("GEMMA2_9B_IT", "gemma2-9b-it"),
+    ("DEEPSEEK_R1_DISTILL_LLAMA_70B", "deepseek-r1-distill-llama-70b"),
+    ("ALLAM_2_7B", "allam-2-7b"),
+    ("GROQ_COMPOUND", "groq/compound"),
+    ("GROQ_COMPOUND_MINI", "groq/compound-mini"),
+    ("WHISPER_LARGE_V3", "whisper-large-v3"),
+    ("WHISPER_LARGE_V3_TURBO", "whisper-large-v3-turbo"),
+    ("PLAYAI_TTS", "playai-tts"),
+    ("PLAYAI_TTS_ARABIC", "playai-tts-arabic"),
+]
+
+GUIDE_POOL = [
+    "llama-3.1-8b-instant",
+    "llama-3.3-70b-versatile",
+    "meta-llama/llama-4-scout-17b-16e-instruct",
+    "meta-llama/llama-4-maverick-17b-128e-instruct",
+    "openai/gpt-oss-20b",
+    "gemma2-9b-it",
+    "allam-2-7b",
+]
+
+CATEGORIES = {
+    "meta-llama/llama-guard-4-12b": "guard",
+    "meta-llama/llama-prompt-guard-2-22m": "guard",
+    "meta-llama/llama-prompt-guard-2-86m": "guard",
+    "groq/compound": "compound",
+    "groq/compound-mini": "compound",
+    "whisper-large-v3": "audio",
+    "whisper-large-v3-turbo": "audio",
+    "playai-tts": "tts",
+    "playai-tts-arabic": "tts",
+}
+
+
+@pytest.fixture
+def prices_file(env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Write an ADP_PRICES_FILE at a path no other test used (the parse is cached by path)."""
+    counter = iter(range(1000))
+
+    def write(text: str) -> Path:
+        path = tmp_path / f"prices-{next(counter)}.yaml"
+        path.write_text(text, encoding="utf-8")
+        monkeypatch.setenv("ADP_PRICES_FILE", str(path))
+        return path
+
+    return write
+
+
+# -- the guide's unit tests -------------------------------------------------------------------
+
+
+def test_calculate_cost(env: dict[str, str]) -> None:
+    cost = calculate_cost(1_000_000, GroqModel.LLAMA_3_1_8B_INSTANT)
+    assert cost == 0.05
+
+    cost = calculate_cost(500_000, GroqModel.LLAMA_3_3_70B_VERSATILE)
+    expected = 0.59 * 0.5
+    assert abs(cost - expected) < 0.001
+    assert cost == 0.295
+
+
+def test_get_random_model() -> None:
+    model = get_random_model()
+    assert model in TEXT_GENERATION_MODELS
+
+
+def test_pricing_coverage(env: dict[str, str]) -> None:
+    for model in GroqModel:
+        assert model in GROQ_PRICING
+        assert model.value in GROQ_PRICING
+        assert GROQ_PRICING[model] == GROQ_PRICING[model.value] > 0
+
+
+# -- ids, pool, categories -------------------------------------------------------------------
+
+
+def test_the_guides_21_model_ids() -> None:
+    assert [(m.name, m.value) for m in GroqModel] == GUIDE_IDS
+    assert [m.value for m in ALL_GROQ_MODELS] == [value for _, value in GUIDE_IDS]
+    assert len(ALL_GROQ_MODELS) == 21
+
+
+def test_the_guides_7_pool_models() -> None:
+    assert [m.value for m in TEXT_GENERATION_MODELS] == GUIDE_POOL
+    assert all(isinstance(m, GroqModel) for m in TEXT_GENERATION_MODELS)
+
+
+@pytest.mark.parametrize("model", [value for _, value in GUIDE_IDS])
+def test_categories(model: str) -> None:
+    assert catalog.category_of(model).value == CATEGORIES.get(model, "text")
+
+
+def test_pool_models_are_text_models() -> None:
+    assert {catalog.category_of(m.value).value for m in TEXT_GENERATION_MODELS} == {"text"}
+
+
+def test_unknown_model_is_text_with_no_price(env: dict[str, str]) -> None:
+    assert catalog.category_of("someone/new-model").value == "text"
+    assert catalog.price_of("someone/new-model") is None
+    assert "someone/new-model" not in GROQ_PRICING
+    with pytest.raises(KeyError):
+        GROQ_PRICING["someone/new-model"]
+    assert usage_cost(1000, 1000, "someone/new-model") == 0.0
+
+
+def test_enum_names() -> None:
+    assert catalog.enum_name_of("llama-3.1-8b-instant") == "LLAMA_3_1_8B_INSTANT"
+    assert catalog.enum_name_of("nope") == ""
+
+
+# -- prices and their sources ----------------------------------------------------------------
+
+
+def test_genai_prices_for_llama_3_1_8b(env: dict[str, str]) -> None:
+    price = catalog.price_of("llama-3.1-8b-instant")
+    assert price is not None
+    assert (price.input, price.output, price.unit) == (0.05, 0.08, "1M tokens")
+    assert price.source.startswith("genai-prices")
+    assert not price.estimate
+
+
+def test_guide_estimate_for_allam(env: dict[str, str]) -> None:
+    price = catalog.price_of("allam-2-7b")
+    assert price is not None
+    assert (price.input, price.output, price.unit) == (0.1, 0.1, "1M tokens")
+    assert price.source.startswith("guide")
+    assert price.estimate
+
+
+@pytest.mark.parametrize("model", ["whisper-large-v3", "whisper-large-v3-turbo"])
+def test_whisper_is_priced_per_audio_hour(env: dict[str, str], model: str) -> None:
+    price = catalog.price_of(model)
+    assert price is not None
+    assert price.unit == "audio hour"
+
+
+@pytest.mark.parametrize("model", [value for _, value in GUIDE_IDS])
+def test_every_model_has_a_full_price(env: dict[str, str], model: str) -> None:
+    price = catalog.price_of(model)
+    assert price is not None
+    assert price.input >= 0 and price.output >= 0
+    assert price.unit
+    assert price.source.startswith(("genai-prices", "guide"))
+    if price.estimate:
+        assert price.input == price.output == catalog.GUIDE_PRICES[GroqModel(model)]
+
+
+def test_groq_pricing_is_the_input_price(env: dict[str, str]) -> None:
+    assert GROQ_PRICING["llama-3.1-8b-instant"] == 0.05
+    assert GROQ_PRICING[GroqModel.LLAMA_3_3_70B_VERSATILE] == 0.59
+    assert len(GROQ_PRICING) == 21
+    assert list(GROQ_PRICING) == [value for _, value in GUIDE_IDS]
+
+
+# -- costs -----------------------------------------------------------------------------------
+
+
+def test_usage_cost_prices_input_and_output_apart(env: dict[str, str]) -> None:
+    expected = float(f"{(1000 * 0.05 + 500 * 0.08) / 1_000_000:.7g}")
+    assert usage_cost(1000, 500, "llama-3.1-8b-instant") == expected == 9e-05
+    assert usage_cost(1000, 500, GroqModel.LLAMA_3_1_8B_INSTANT) == expected
+    assert usage_cost(0, 0, "llama-3.1-8b-instant") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("tokens", "model", "expected"),
+    [
+        (123_457, "llama-3.3-70b-versatile", 0.07283963),  # 0.07283962999... rounded to 7 s.f.
+        (1, "llama-3.1-8b-instant", 5e-08),
+        (333_333, "allam-2-7b", 0.0333333),
+        (7, "allam-2-7b", 7e-07),
+        (0, "llama-3.1-8b-instant", 0.0),
+        (2_000_000, GroqModel.ALLAM_2_7B, 0.2),
+    ],
+)
+def test_calculate_cost_seven_significant_figures(
+    env: dict[str, str], tokens: int, model: str, expected: float
+) -> None:
+    assert calculate_cost(tokens, model) == expected
+
+
+def test_calculate_cost_uses_the_input_price_only(env: dict[str, str]) -> None:
+    # llama-3.1-8b-instant has a dearer output price; the guide's estimate ignores it
+    assert calculate_cost(1500, "llama-3.1-8b-instant") == float(f"{1500 * 0.05 / 1e6:.7g}")
+
+
+# -- ADP_PRICES_FILE -------------------------------------------------------------------------
+
+
+def test_prices_file_overrides_and_adds(prices_file) -> None:  # type: ignore[no-untyped-def]
+    prices_file(
+        "llama-3.1-8b-instant:\n"
+        "  input: 1.5\n"
+        "  output: 2.5\n"
+        "acme/new-model: 0.7\n"
+        "whisper-large-v3:\n"
+        "  input: 0.2\n"
+        "  unit: audio hour\n"
+    )
+    price = catalog.price_of("llama-3.1-8b-instant")
+    assert price == catalog.Price(1.5, 2.5, "1M tokens", "ADP_PRICES_FILE")
+    assert catalog.price_of("acme/new-model") == catalog.Price(0.7, 0.7, "1M tokens", "ADP_PRICES_FILE")
+    assert catalog.price_of("whisper-large-v3") == catalog.Price(0.2, 0.2, "audio hour", "ADP_PRICES_FILE")
+    assert catalog.known_model_ids() == [value for _, value in GUIDE_IDS] + ["acme/new-model"]
+    assert GROQ_PRICING["acme/new-model"] == 0.7
+    assert "acme/new-model" in GROQ_PRICING
+    assert len(GROQ_PRICING) == 22
+    assert calculate_cost(1_000_000, "llama-3.1-8b-instant") == 1.5
+    assert usage_cost(1_000_000, 1_000_000, "llama-3.1-8b-instant") == 4.0
+    # untouched models keep their normal source
+    assert catalog.price_of("allam-2-7b").source.startswith("guide")  # type: ignore[union-attr]
+
+
+def test_without_prices_file_nothing_is_added(env: dict[str, str]) -> None:
+    assert catalog.known_model_ids() == [value for _, value in GUIDE_IDS]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- just\n- a list\n",
+        "llama-3.1-8b-instant: cheap\n",
+        "llama-3.1-8b-instant:\n  input: lots\n",
+        "llama-3.1-8b-instant: -1\n",
+        "llama-3.1-8b-instant: [1, 2\n",
+        "llama-3.1-8b-instant:\n  unit: audio hour\n",
+    ],
+    ids=["list", "word", "bad-input", "negative", "bad-yaml", "no-price"],
+)
+def test_bad_prices_file_is_a_config_error(prices_file, text: str) -> None:  # type: ignore[no-untyped-def]
+    path = prices_file(text)
+    with pytest.raises(ConfigError, match="ADP_PRICES_FILE") as caught:
+        catalog.price_of("llama-3.1-8b-instant")
+    assert str(path) in str(caught.value)
+
+
+def test_missing_prices_file_is_a_config_error(env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "absent-prices.yaml"
+    monkeypatch.setenv("ADP_PRICES_FILE", str(path))
+    with pytest.raises(ConfigError, match="cannot read"):
+        catalog.price_of("llama-3.1-8b-instant")
+
+
+# -- random picks ----------------------------------------------------------------------------
+
+
+def test_seeded_random_model_is_repeatable() -> None:
+    picks = [get_random_model(seed) for seed in range(20)]
+    assert picks == [get_random_model(seed) for seed in range(20)]
+    assert all(pick in TEXT_GENERATION_MODELS for pick in picks)
+    assert len(set(picks)) > 1
+
+
+def test_random_model_with_a_pool() -> None:
+    pool = [GroqModel.QWEN3_32B]
+    assert get_random_model(3, pool) is GroqModel.QWEN3_32B
+    assert get_random_model(pool=pool) is GroqModel.QWEN3_32B
+
+
+def test_unseeded_random_model_covers_the_pool() -> None:
+    assert {get_random_model() for _ in range(500)} == set(TEXT_GENERATION_MODELS)

@@ -1,0 +1,245 @@
+"""Reply clean-up (reasoning, list markers, quotes, BPM numbers) and the prompt-limit check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adp_cli import prompts
+from adp_cli.catalog import TEXT_GENERATION_MODELS
+from adp_cli.errors import BadReplyError, TokenLimitError
+from adp_cli.generation import (
+    BPM,
+    CASUAL,
+    STRUCTURE,
+    TASKS,
+    Options,
+    clean_casual,
+    clean_structure,
+    parse_bpm,
+    prepare,
+    strip_reasoning,
+)
+from adp_cli.prompts import CASUAL_PROMPT
+from adp_cli.tokens import count_tokens
+from adp_cli.wizard import BpmEstimationInput, WizardData, parse_wizard
+
+# -- reasoning -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("<think>plan</think>A calm piano piece.", "A calm piano piece."),
+        ("<think>\nline one\nline two\n</think>\n\nA calm piano piece.", "A calm piano piece."),
+        ("<THINK>shout</Think> Loud drums", "Loud drums"),
+        ("<think>a</think>Hello <think>b</think>world", "Hello world"),
+        ("  <think>never closed, all reasoning\nmore", ""),
+        ("<think>", ""),
+        ("Plain reply", "Plain reply"),
+        ("Mentions <think> later", "Mentions <think> later"),
+        ("  padded  \n", "padded"),
+    ],
+)
+def test_strip_reasoning(reply: str, expected: str) -> None:
+    assert strip_reasoning(reply) == expected
+
+
+# -- casual ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("1. text", "text"),
+        ("2) text", "text"),
+        ("  10. x ", "x"),
+        ("1.\tTabbed phrase", "Tabbed phrase"),
+        ("123. Three digits", "Three digits"),
+        ("808 drums rattle under a neon synth line", "808 drums rattle under a neon synth line"),
+        ("1.5x speed breakbeats", "1.5x speed breakbeats"),
+        ("2010s indie pop with jangly guitars", "2010s indie pop with jangly guitars"),
+        ("90s hip hop, 95 BPM", "90s hip hop, 95 BPM"),
+        ("3 guitars and a cello", "3 guitars and a cello"),
+        ("1.Glued marker stays", "1.Glued marker stays"),
+        ("1. 2. only the first marker goes", "2. only the first marker goes"),
+        ("<think>which number?</think>\n1. Warm lo-fi beat", "Warm lo-fi beat"),
+        ("<think>unclosed", ""),
+        ("", ""),
+    ],
+)
+def test_clean_casual(reply: str, expected: str) -> None:
+    assert clean_casual(reply) == expected
+
+
+# -- structure -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ('"Smooth jazz with a relaxed saxophone lead."', "Smooth jazz with a relaxed saxophone lead."),
+        ("'Smooth jazz with a relaxed saxophone lead.'", "Smooth jazz with a relaxed saxophone lead."),
+        ("\u201cSmooth jazz with a relaxed saxophone lead.\u201d", "Smooth jazz with a relaxed saxophone lead."),
+        ("\u2018Smooth jazz\u2019", "Smooth jazz"),
+        ('  "Padded and quoted"  \n', "Padded and quoted"),
+        ('" Inner space "', "Inner space"),
+        ('"A so-called "wall of sound" production"', 'A so-called "wall of sound" production'),
+        ('A so-called "wall of sound" production', 'A so-called "wall of sound" production'),
+        ("Rock 'n' roll revival", "Rock 'n' roll revival"),
+        ('"Unmatched opening quote', '"Unmatched opening quote'),
+        ('Unmatched closing quote"', 'Unmatched closing quote"'),
+        ("'Mixed quotes\"", "'Mixed quotes\""),
+        ('"', '"'),
+        ("<think>hmm</think>\n\"Bright synth pop.\"", "Bright synth pop."),
+        ("No quotes at all", "No quotes at all"),
+    ],
+)
+def test_clean_structure(reply: str, expected: str) -> None:
+    assert clean_structure(reply) == expected
+
+
+# -- BPM -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("128", 128),
+        ("128 BPM", 128),
+        ("128 bpm.", 128),
+        ("128bpm", 128),
+        ("128.", 128),
+        ("128!", 128),
+        (" 128\n", 128),
+        ("<think>x</think>120", 120),
+        ("<think>\ntechno is 125-140\n</think>\n132 BPM", 132),
+        ("40", 40),
+        ("250", 250),
+    ],
+)
+def test_parse_bpm_accepts(reply: str, expected: int) -> None:
+    assert parse_bpm(reply) == expected
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["128.5", "about 128", "128-130", "", "39", "251", "BPM", "0", "1000", "-128", "128 or 130", "<think>128"],
+)
+def test_parse_bpm_rejects_and_quotes_the_reply(reply: str) -> None:
+    with pytest.raises(BadReplyError) as caught:
+        parse_bpm(reply)
+    message = str(caught.value)
+    assert repr(reply.strip()) in message
+    assert message == f"Invalid BPM returned: {reply.strip()!r}. Expected integer between 40-250."
+    assert caught.value.exit_code == 1
+
+
+# -- tasks -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("task", "limit", "temperature", "max_tokens", "clean", "fixed"),
+    [
+        (CASUAL, 900, 0.1, 3500, clean_casual, None),
+        (STRUCTURE, 2000, 0.7, 3500, clean_structure, None),
+        (BPM, None, 0.3, 10, parse_bpm, "llama-3.3-70b-versatile"),
+    ],
+)
+def test_task_parameters_are_the_guides(task, limit, temperature, max_tokens, clean, fixed) -> None:  # type: ignore[no-untyped-def]
+    assert (task.limit, task.temperature, task.max_tokens, task.clean, task.fixed_model) == (
+        limit, temperature, max_tokens, clean, fixed,
+    )
+    assert TASKS[task.name] is task
+
+
+# -- prepare and the token limit -------------------------------------------------------------
+
+
+def _long_moods() -> WizardData:
+    """As big as an item may be: 50 moods of 500 characters each."""
+    return parse_wizard({"genre": "Rock", "mood": [("energetic " * 50).strip()[:500]] * 50})
+
+
+@pytest.fixture
+def fresh_prompt_cache() -> None:
+    prompts._read.cache_clear()
+    yield
+    prompts._read.cache_clear()
+
+
+def test_casual_over_the_limit_raises(env: dict[str, str]) -> None:
+    wizard = _long_moods()
+    with pytest.raises(TokenLimitError) as caught:
+        prepare(CASUAL, wizard, Options())
+    measured = prepare(CASUAL, wizard, Options(), enforce_limit=False)
+    assert caught.value.tokens == measured.prompt_tokens > 900
+    assert caught.value.limit == 900
+    assert caught.value.exit_code == 2
+    assert str(caught.value) == f"Token limit exceeded: {measured.prompt_tokens} > 900 (o200k_base); nothing was sent"
+
+
+def test_over_the_limit_without_enforcing(env: dict[str, str]) -> None:
+    prepared = prepare(CASUAL, _long_moods(), Options(), enforce_limit=False)
+    assert prepared.over_limit is True
+    assert prepared.prompt_tokens == count_tokens(prepared.messages[0]["content"])
+    assert len(prepared.messages) == 1
+
+
+def test_structure_over_its_limit(env: dict[str, str]) -> None:
+    with pytest.raises(TokenLimitError) as caught:
+        prepare(STRUCTURE, _long_moods(), Options())
+    assert caught.value.limit == 2000
+    assert caught.value.tokens > 2000
+
+
+def test_bpm_has_no_limit(env: dict[str, str]) -> None:
+    moods = [("energetic " * 50).strip()[:500]] * 50
+    item = BpmEstimationInput(input_phrase="fast", standardized_phrase="fast", mood=moods, texture=moods)
+    prepared = prepare(BPM, item, Options())
+    assert prepared.prompt_tokens > 2000
+    assert prepared.over_limit is False
+    assert prepared.candidates == ["llama-3.3-70b-versatile"]
+    assert [m["role"] for m in prepared.messages] == ["system", "user"]
+
+
+def test_limit_is_inclusive(env: dict[str, str], tmp_path: Path, fresh_prompt_cache: None) -> None:
+    """Exactly 900 tokens goes; 901 is refused."""
+    wizard = parse_wizard({"genre": "Rock"})
+    (tmp_path / CASUAL_PROMPT).write_text("a", encoding="utf-8")
+    base = prepare(CASUAL, wizard, Options(prompts_dir=tmp_path)).prompt_tokens
+    prompts._read.cache_clear()
+    (tmp_path / CASUAL_PROMPT).write_text("a" + " a" * (900 - base), encoding="utf-8")
+    at_limit = prepare(CASUAL, wizard, Options(prompts_dir=tmp_path))
+    assert at_limit.prompt_tokens == 900
+    assert at_limit.over_limit is False
+    prompts._read.cache_clear()
+    (tmp_path / CASUAL_PROMPT).write_text("a" + " a" * (901 - base), encoding="utf-8")
+    with pytest.raises(TokenLimitError) as caught:
+        prepare(CASUAL, wizard, Options(prompts_dir=tmp_path))
+    assert caught.value.tokens == 901
+
+
+def test_prepare_defaults_and_overrides(env: dict[str, str]) -> None:
+    wizard = parse_wizard({"genre": "Jazz", "mood": "relaxed"})
+    prepared = prepare(CASUAL, wizard, Options())
+    assert prepared.candidates == [m.value for m in TEXT_GENERATION_MODELS]
+    assert (prepared.temperature, prepared.max_tokens) == (0.1, 3500)
+    assert prepared.prompt_tokens == count_tokens(prepared.messages[0]["content"])
+    assert prepared.over_limit is False
+
+    chosen = prepare(STRUCTURE, wizard, Options(model="qwen/qwen3-32b", temperature=0.0, max_tokens=50))
+    assert chosen.candidates == ["qwen/qwen3-32b"]
+    assert (chosen.temperature, chosen.max_tokens) == (0.0, 50)
+
+    bpm = prepare(BPM, BpmEstimationInput(input_phrase="fast", standardized_phrase="fast"), Options(model="x/y"))
+    assert bpm.candidates == ["x/y"]
+    assert (bpm.temperature, bpm.max_tokens) == (0.3, 10)
+    assert bpm.prompt_tokens == count_tokens(bpm.messages[0]["content"] + bpm.messages[1]["content"])
+
+
+def test_casual_and_structure_need_wizard_data(env: dict[str, str]) -> None:
+    item = BpmEstimationInput(input_phrase="fast", standardized_phrase="fast")
+    with pytest.raises(TypeError):
+        prepare(CASUAL, item, Options())

@@ -1,0 +1,791 @@
+"""casual, structure and bpm through the real CLI against the loopback Groq.
+
+Most tests run the Typer app in process (CliRunner keeps stdout and stderr apart); the ones about
+the console entry point's own formatting (usage errors, --help, --version), logging, ``.env``
+and the key never leaking run ``python -m adp_cli`` as a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from adp_cli import __version__
+from adp_cli.catalog import TEXT_GENERATION_MODELS
+from adp_cli import render
+from adp_cli.cli import app
+from adp_cli.prompts import STYLE_INSTRUCTIONS, bpm_messages, casual_messages, structure_messages
+from adp_cli.tokens import count_tokens
+from adp_cli.wizard import BpmEstimationInput, parse_wizard
+from conftest import TEST_KEY
+from groqstub import (
+    GroqStub,
+    Reply,
+    bad_request,
+    chat_body,
+    decommissioned,
+    invalid_api_key,
+    model_not_found,
+    rate_limited,
+    server_error,
+)
+
+FAST = "llama-3.1-8b-instant"  # 0.05 in / 0.08 out per 1M tokens (genai-prices)
+BPM_MODEL = "llama-3.3-70b-versatile"  # 0.59 in / 0.79 out
+POOL = [model.value for model in TEXT_GENERATION_MODELS]
+RESULT_FIELDS = {"tokens_used", "cost_usd", "provider", "model", "prompt_tokens", "completion_tokens", "latency_ms"}
+DEFAULT_PHRASE = "A warm test phrase."
+
+WIZARD: dict[str, Any] = {
+    "genre": {"primary": "Jazz", "secondary": ["Bebop"]},
+    "mood": ["calm", "warm"],
+    "energy": ["low"],
+    "texture": ["smooth"],
+    "instrumentation": [{"instrument": "Piano", "role": "lead", "descriptors": ["soft"]}],
+    "vocals": {"presence": "none"},
+    "bpm": 92,
+}
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _reset_adp_logging() -> None:
+    """The CLI binds its log handler to the sys.stderr of its first run; CliRunner swaps
+    sys.stderr per invocation, so drop the handler before each in-process run."""
+    logger = logging.getLogger("adp")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_logging() -> Iterator[None]:
+    """Also a fresh Rich stderr console, so its width comes from this test's COLUMNS=200."""
+    _reset_adp_logging()
+    render.err_console.cache_clear()
+    yield
+    _reset_adp_logging()
+    render.err_console.cache_clear()
+
+
+def run(cli: CliRunner, *args: str, input: str | None = None):  # noqa: A002 - CliRunner's name
+    _reset_adp_logging()
+    return cli.invoke(app, list(args), input=input)
+
+
+def one_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one line, got: {text!r}"
+    return lines[0]
+
+
+def expected_cost(prompt: int, completion: int, price_in: float, price_out: float) -> float:
+    return float(f"{(prompt * price_in + completion * price_out) / 1_000_000:.7g}")
+
+
+@pytest.fixture
+def wizard_yaml(tmp_path: Path) -> Path:
+    path = tmp_path / "jazz.yaml"
+    path.write_text(yaml.safe_dump(WIZARD, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def wizard_json(tmp_path: Path) -> Path:
+    path = tmp_path / "jazz.json"
+    path.write_text(json.dumps(WIZARD), encoding="utf-8")
+    return path
+
+
+def casual_content(document: dict[str, Any] = WIZARD, poetic_level: int = 50) -> str:
+    return casual_messages(parse_wizard(document), poetic_level)[0]["content"]
+
+
+def structure_content(document: dict[str, Any] = WIZARD) -> str:
+    return structure_messages(parse_wizard(document))[0]["content"]
+
+
+# --- output shape --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["casual", "structure"])
+def test_phrase_alone_on_stdout_and_table_on_stderr(cli: CliRunner, groq: GroqStub, wizard_yaml: Path, command: str) -> None:
+    result = run(cli, command, str(wizard_yaml), "-m", FAST)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == DEFAULT_PHRASE + "\n"
+    assert FAST in result.stderr
+    assert "132" in result.stderr  # total tokens in the table
+    assert "cost" in result.stderr.lower()
+    assert DEFAULT_PHRASE not in result.stderr
+
+
+def test_quiet_drops_the_table(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST, "-q")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == DEFAULT_PHRASE + "\n"
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("command", ["casual", "structure"])
+def test_json_is_exactly_one_object_with_usage_and_cost(cli: CliRunner, groq: GroqStub, wizard_json: Path, command: str) -> None:
+    result = run(cli, command, str(wizard_json), "-m", FAST, "--json")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith("\n") and result.stdout.count("\n") == 1
+    document = json.loads(result.stdout)
+    assert set(document) == {"phrase"} | RESULT_FIELDS
+    assert document["phrase"] == DEFAULT_PHRASE
+    assert document["provider"] == "groq"
+    assert document["model"] == FAST
+    assert (document["prompt_tokens"], document["completion_tokens"], document["tokens_used"]) == (120, 12, 132)
+    # 120 x 0.05 + 12 x 0.08 per 1M tokens = 6.96e-06
+    assert document["cost_usd"] == pytest.approx(expected_cost(120, 12, 0.05, 0.08), rel=1e-9)
+    assert document["cost_usd"] == pytest.approx(6.96e-06, rel=1e-9)
+    assert isinstance(document["latency_ms"], int) and document["latency_ms"] >= 0
+
+
+def test_bpm_json_and_plain(cli: CliRunner, groq: GroqStub) -> None:
+    groq.content = "128 BPM"
+    plain = run(cli, "bpm", "--phrase", "Driving techno", "--genre", "Techno")
+    assert plain.exit_code == 0, plain.stderr
+    assert plain.stdout == "128\n"
+
+    as_json = run(cli, "bpm", "--phrase", "Driving techno", "--genre", "Techno", "--json")
+    assert as_json.exit_code == 0, as_json.stderr
+    document = json.loads(as_json.stdout)
+    assert set(document) == {"bpm"} | RESULT_FIELDS
+    assert document["bpm"] == 128
+    assert document["model"] == BPM_MODEL
+    assert document["cost_usd"] == pytest.approx(expected_cost(120, 12, 0.59, 0.79), rel=1e-9)
+
+
+# --- exact request bodies ------------------------------------------------------------------
+
+
+def test_casual_request_body(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST)
+
+    assert result.exit_code == 0, result.stderr
+    [request] = groq.chat_requests
+    assert request.body == {
+        "model": FAST,
+        "messages": [{"role": "user", "content": casual_content()}],
+        "temperature": 0.1,
+        "max_tokens": 3500,
+    }
+    assert "\n\nMusic Data: Genre: Jazz. (Bebop). Mood: calm, warm" in request.body["messages"][0]["content"]
+
+
+def test_structure_request_body(cli: CliRunner, groq: GroqStub, wizard_json: Path) -> None:
+    result = run(cli, "structure", str(wizard_json), "-m", FAST)
+
+    assert result.exit_code == 0, result.stderr
+    [request] = groq.chat_requests
+    assert request.body == {
+        "model": FAST,
+        "messages": [{"role": "user", "content": structure_content()}],
+        "temperature": 0.7,
+        "max_tokens": 3500,
+    }
+    assert "\n\nPlease generate a phrase for the following structured data:\n\n{" in request.body["messages"][0]["content"]
+
+
+def test_bpm_request_body(cli: CliRunner, groq: GroqStub) -> None:
+    groq.content = "128"
+    result = run(cli, "bpm", "--phrase", "Driving techno", "--genre", "Techno", "--subgenre", "Minimal", "--energy", "high")
+
+    assert result.exit_code == 0, result.stderr
+    [request] = groq.chat_requests
+    question = BpmEstimationInput(
+        input_phrase="Driving techno",
+        standardized_phrase="Driving techno",
+        genre="Techno",
+        subgenres=["Minimal"],
+        energy=["high"],
+    )
+    assert request.body == {
+        "model": BPM_MODEL,
+        "messages": bpm_messages(question),
+        "temperature": 0.3,
+        "max_tokens": 10,
+    }
+    assert [m["role"] for m in request.body["messages"]] == ["system", "user"]
+
+
+def test_bpm_from_wizard_file_uses_the_bpm_model(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    groq.content = "96"
+    result = run(cli, "bpm", str(wizard_yaml))
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "96\n"
+    [request] = groq.chat_requests
+    assert request.body["model"] == BPM_MODEL
+
+
+def test_temperature_and_max_tokens_override(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST, "--temperature", "1.25", "--max-tokens", "64")
+
+    assert result.exit_code == 0, result.stderr
+    [request] = groq.chat_requests
+    assert request.body["temperature"] == 1.25
+    assert request.body["max_tokens"] == 64
+
+
+def test_poetic_level_changes_the_style_instruction(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST, "--poetic-level", "10")
+
+    assert result.exit_code == 0, result.stderr
+    [request] = groq.chat_requests
+    content = request.body["messages"][0]["content"]
+    assert content == casual_content(poetic_level=10)
+    assert STYLE_INSTRUCTIONS[0][1] in content
+    assert STYLE_INSTRUCTIONS[2][1] not in content
+    assert content != casual_content(poetic_level=50)
+
+
+def test_random_model_comes_from_the_pool_and_seed_repeats_it(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    for extra in ([], ["-m", "random"]):
+        result = run(cli, "casual", str(wizard_yaml), "--seed", "7", "-q", *extra)
+        assert result.exit_code == 0, result.stderr
+    first, second = (request.body["model"] for request in groq.chat_requests)
+    assert first in POOL
+    assert first == second  # same seed, same pick; "-m random" is the default pool
+
+
+# --- clean-up of replies -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "phrase"),
+    [
+        ("1. 808 drums roll", "808 drums roll"),
+        ("808 drums roll over warm pads", "808 drums roll over warm pads"),
+        ("2) Warm piano chords", "Warm piano chords"),
+        ("  <think>let me see\n</think>\n\nSoft brushed drums  ", "Soft brushed drums"),
+    ],
+)
+def test_casual_clean_up(cli: CliRunner, groq: GroqStub, wizard_yaml: Path, content: str, phrase: str) -> None:
+    groq.content = content
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == phrase + "\n"
+
+
+def test_structure_drops_think_block_and_wrapping_quotes(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    groq.content = '<think>hmm</think>"A smooth jazz phrase"'
+    result = run(cli, "structure", str(wizard_yaml), "-m", FAST, "--json")
+
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["phrase"] == "A smooth jazz phrase"
+
+
+def test_reasoning_field_is_ignored(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    groq.enqueue(Reply(body=chat_body("Soft brushed drums", FAST, 120, 12, reasoning="secret chain of thought")))
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "Soft brushed drums\n"
+    assert "secret chain of thought" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("content", "bpm"), [("128", 128), ("128 BPM", 128), ("128.", 128), ("<think>x</think>96", 96)])
+def test_bpm_reply_parsing(cli: CliRunner, groq: GroqStub, content: str, bpm: int) -> None:
+    groq.content = content
+    result = run(cli, "bpm", "--phrase", "Driving techno")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{bpm}\n"
+
+
+@pytest.mark.parametrize("content", ["about fast", "300", "120 to 130"])
+def test_bpm_bad_reply_is_one_line_quoting_it(cli: CliRunner, groq: GroqStub, content: str) -> None:
+    groq.content = content
+    result = run(cli, "bpm", "--phrase", "Driving techno")
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    line = one_line(result.stderr)
+    assert line.startswith("adp: error:")
+    assert content in line
+    assert "Traceback" not in result.stderr
+
+
+def test_unclosed_think_block_leaves_no_phrase(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    groq.content = "<think>still weighing the saxophone against the piano"
+    result = run(cli, "structure", str(wizard_yaml), "-m", FAST)
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "saxophone" not in one_line(result.stderr)
+
+
+# --- retries and API errors ----------------------------------------------------------------
+
+
+def test_rate_limit_then_success(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    groq.enqueue(rate_limited(0.02))
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == DEFAULT_PHRASE + "\n"
+    assert len(groq.chat_requests) == 2
+
+
+def test_server_error_then_success(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    fast_500 = replace(server_error(), headers={"retry-after-ms": "10"})
+    groq.enqueue(fast_500)
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST, "--max-retries", "2")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == DEFAULT_PHRASE + "\n"
+    assert len(groq.chat_requests) == 2
+
+
+def test_server_error_without_retries_fails(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    groq.fail_first(5, server_error)
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST, "--max-retries", "0")
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert len(groq.chat_requests) == 1
+    line = one_line(result.stderr)
+    assert "500" in line
+
+
+def test_rate_limit_persisting_is_an_api_failure(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    groq.fail_first(10, lambda: rate_limited(0.01))
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST, "--max-retries", "1")
+
+    assert result.exit_code == 1
+    assert len(groq.chat_requests) == 2
+    assert "429" in one_line(result.stderr)
+
+
+def test_timeout_is_an_api_failure(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    groq.enqueue(Reply(latency=0.5))
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST, "--timeout", "0.1", "--max-retries", "0")
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "timeout" in one_line(result.stderr).lower()
+
+
+def test_bad_request_is_one_line_exit_1(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    groq.enqueue(bad_request("messages: too many roles"))
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST)
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    line = one_line(result.stderr)
+    assert line.startswith("adp: error: Groq API error 400")
+    assert "messages: too many roles" in line
+    assert len(groq.chat_requests) == 1
+
+
+def test_invalid_key_is_a_configuration_error(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    groq.enqueue(invalid_api_key())
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    line = one_line(result.stderr)
+    assert "GROQ_API_KEY" in line
+    assert TEST_KEY not in line
+
+
+@pytest.mark.parametrize("failure", [model_not_found, decommissioned])
+def test_named_model_not_available_suggests_models_live(cli: CliRunner, groq: GroqStub, wizard_yaml: Path, failure) -> None:
+    groq.responder = lambda body: failure(body["model"])
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST)
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "adp models --live" in one_line(result.stderr)
+    assert len(groq.chat_requests) == 1  # a named model is never swapped
+
+
+def test_decommissioned_random_model_is_replaced(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    gone: list[str] = []
+
+    def first_model_is_gone(body: dict) -> Reply | None:
+        if not gone:
+            gone.append(body["model"])
+        return decommissioned(body["model"]) if body["model"] == gone[0] else None
+
+    groq.responder = first_model_is_gone
+    result = run(cli, "casual", str(wizard_yaml), "--seed", "3", "--json")
+
+    assert result.exit_code == 0, result.stderr
+    first, second = (request.body["model"] for request in groq.chat_requests)
+    assert first != second
+    assert {first, second} <= set(POOL)
+    assert json.loads(result.stdout)["model"] == second
+    assert "Traceback" not in result.stderr
+
+
+def test_whole_pool_gone_fails_suggesting_models_live(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    groq.responder = lambda body: decommissioned(body["model"])
+    result = run(cli, "casual", str(wizard_yaml), "--seed", "1")
+
+    assert result.exit_code == 1
+    assert sorted(request.body["model"] for request in groq.chat_requests) == sorted(POOL)
+    assert "adp models --live" in result.stderr.splitlines()[-1]
+
+
+# --- key and dry run -----------------------------------------------------------------------
+
+
+def test_missing_key_is_exit_2_and_nothing_is_sent(cli: CliRunner, groq: GroqStub, wizard_yaml: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GROQ_API_KEY")
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "GROQ_API_KEY" in one_line(result.stderr)
+    assert groq.requests == []
+
+
+def test_dry_run_needs_no_key_and_prints_the_exact_messages(cli: CliRunner, env: dict[str, str], wizard_yaml: Path) -> None:
+    assert "GROQ_API_KEY" not in os.environ
+    result = run(cli, "casual", str(wizard_yaml), "--dry-run")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"--- user ---\n{casual_content()}\n"
+    assert "900" in result.stderr
+
+
+def test_dry_run_bpm_prints_system_and_user(cli: CliRunner, env: dict[str, str]) -> None:
+    result = run(cli, "bpm", "--phrase", "Driving techno", "--dry-run", "-q")
+
+    assert result.exit_code == 0, result.stderr
+    messages = bpm_messages(BpmEstimationInput(input_phrase="Driving techno", standardized_phrase="Driving techno"))
+    assert result.stdout == "".join(f"--- {m['role']} ---\n{m['content']}\n" for m in messages)
+
+
+def test_dry_run_json_random_and_named(cli: CliRunner, env: dict[str, str], wizard_yaml: Path) -> None:
+    random_pick = run(cli, "casual", str(wizard_yaml), "--dry-run", "--json", "-q")
+    assert random_pick.exit_code == 0, random_pick.stderr
+    document = json.loads(random_pick.stdout)
+    content = casual_content()
+    assert document["messages"] == [{"role": "user", "content": content}]
+    assert document["prompt_tokens"] == count_tokens(content)
+    assert document["limit"] == 900
+    assert document["within_limit"] is True
+    assert [c["model"] for c in document["candidates"]] == POOL
+    assert len(document["candidates"]) == 7
+
+    named = run(cli, "structure", str(wizard_yaml), "--dry-run", "--json", "-q", "-m", FAST)
+    assert named.exit_code == 0, named.stderr
+    document = json.loads(named.stdout)
+    assert document["limit"] == 2000
+    [candidate] = document["candidates"]
+    assert candidate["model"] == FAST
+    tokens = count_tokens(structure_content())
+    assert document["prompt_tokens"] == tokens
+    assert candidate["prompt_cost_usd"] == pytest.approx(expected_cost(tokens, 0, 0.05, 0.08), rel=1e-9)
+
+
+@pytest.fixture
+def long_wizard(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    """Casual over 900 o200k tokens: many long moods."""
+    moods = [f"melancholic twilight reverie drifting through amber streetlights and rain number {i}" for i in range(50)]
+    document = {"genre": "Ambient", "mood": moods}
+    path = tmp_path / "long.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return path, document
+
+
+def test_dry_run_over_the_limit_exits_2(cli: CliRunner, env: dict[str, str], long_wizard) -> None:
+    path, document = long_wizard
+    result = run(cli, "casual", str(path), "--dry-run", "--json", "-q")
+
+    assert result.exit_code == 2
+    parsed = json.loads(result.stdout)
+    assert parsed["within_limit"] is False
+    assert parsed["prompt_tokens"] == count_tokens(casual_content(document)) > 900
+
+
+def test_token_limit_exceeded_sends_nothing(cli: CliRunner, groq: GroqStub, long_wizard) -> None:
+    path, document = long_wizard
+    tokens = count_tokens(casual_content(document))
+    assert tokens > 900
+    result = run(cli, "casual", str(path), "-m", FAST)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert f"Token limit exceeded: {tokens} > 900" in one_line(result.stderr)
+    assert groq.requests == []
+
+
+# --- inputs --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("bad.yaml", "genre: [Jazz\nmood: calm\n"), ("bad.json", '{"genre": "Jazz", "mood": ')],
+)
+def test_malformed_file_is_one_line_exit_2(cli: CliRunner, groq: GroqStub, tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    result = run(cli, "casual", str(path), "-m", FAST)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    line = one_line(result.stderr)
+    assert name in line
+    assert "Traceback" not in result.stderr
+    assert groq.requests == []
+
+
+def test_unknown_key_is_named(cli: CliRunner, groq: GroqStub, tmp_path: Path) -> None:
+    path = tmp_path / "extra.json"
+    path.write_text(json.dumps({"genre": "Jazz", "tempo_feel": "laid back"}), encoding="utf-8")
+    result = run(cli, "casual", str(path), "-m", FAST)
+
+    assert result.exit_code == 2
+    assert "tempo_feel" in one_line(result.stderr)
+    assert groq.requests == []
+
+
+def test_missing_file_is_exit_2(cli: CliRunner, env: dict[str, str], tmp_path: Path) -> None:
+    result = run(cli, "casual", str(tmp_path / "nope.yaml"), "--dry-run")
+
+    assert result.exit_code == 2
+    assert "nope.yaml" in one_line(result.stderr)
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--poetic-level", "0"],
+        ["--poetic-level", "101"],
+        ["--temperature", "3"],
+        ["--max-tokens", "0"],
+        ["--timeout", "0"],
+    ],
+)
+def test_out_of_range_options_exit_2(cli: CliRunner, groq: GroqStub, option: list[str]) -> None:
+    result = run(cli, "casual", "--genre", "Jazz", "-m", FAST, *option)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert groq.requests == []
+
+
+@pytest.mark.parametrize("option", [["--poetic-level", "101"], ["--temperature", "3"], ["--no-such-flag"]])
+def test_usage_errors_are_one_line_from_the_entry_point(adp, groq: GroqStub, option: list[str]) -> None:
+    result = adp("casual", "--genre", "Jazz", *option)
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    line = one_line(result.stderr)
+    assert line.startswith("adp: error:")
+    assert "Traceback" not in result.stderr
+    assert groq.requests == []
+
+
+def test_help_and_version(adp, env: dict[str, str]) -> None:
+    version = adp("--version")
+    assert version.returncode == 0
+    assert version.stdout == f"adp {__version__}\n"
+
+    help_ = adp("casual", "--help")
+    assert help_.returncode == 0
+    assert "--poetic-level" in help_.stdout
+
+    bare = adp()
+    assert bare.returncode == 0
+    for command in ("casual", "structure", "bpm", "models", "cost"):
+        assert command in bare.stdout
+
+
+@pytest.mark.parametrize(
+    "stdin",
+    ['{"genre": "Jazz", "mood": ["calm", "warm"]}', "genre: Jazz\nmood:\n  - calm\n  - warm\n"],
+    ids=["json", "yaml"],
+)
+def test_stdin_json_object_and_yaml(cli: CliRunner, groq: GroqStub, stdin: str) -> None:
+    result = run(cli, "casual", "-", "-m", FAST, "--json", input=stdin)
+
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["phrase"] == DEFAULT_PHRASE
+    [request] = groq.chat_requests
+    assert request.body["messages"][0]["content"] == casual_content({"genre": "Jazz", "mood": ["calm", "warm"]})
+
+
+def test_flags_only(cli: CliRunner, groq: GroqStub) -> None:
+    result = run(cli, "casual", "--genre", "Jazz", "--mood", "calm", "-m", FAST)
+
+    assert result.exit_code == 0, result.stderr
+    [request] = groq.chat_requests
+    content = request.body["messages"][0]["content"]
+    assert content == casual_content({"genre": "Jazz", "mood": ["calm"]})
+    assert content.endswith("Music Data: Genre: Jazz. Mood: calm")
+
+
+def test_flags_override_the_file(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    result = run(cli, "casual", str(wizard_yaml), "--mood", "tense,dark", "-m", FAST)
+
+    assert result.exit_code == 0, result.stderr
+    [request] = groq.chat_requests
+    assert request.body["messages"][0]["content"] == casual_content({**WIZARD, "mood": ["tense", "dark"]})
+
+
+def test_instrument_flag_reaches_the_request(cli: CliRunner, groq: GroqStub) -> None:
+    casual = run(cli, "casual", "--genre", "Jazz", "--instrument", "Piano:lead:soft,warm", "-m", FAST)
+    structure = run(cli, "structure", "--genre", "Jazz", "--instrument", "Piano:lead:soft,warm", "-m", FAST)
+
+    assert casual.exit_code == 0, casual.stderr
+    assert structure.exit_code == 0, structure.stderr
+    casual_request, structure_request = groq.chat_requests
+    assert "Instruments: Piano (lead)" in casual_request.body["messages"][0]["content"]
+    document = {"genre": "Jazz", "instrumentation": [{"instrument": "Piano", "role": "lead", "descriptors": ["soft", "warm"]}]}
+    assert structure_request.body["messages"][0]["content"] == structure_content(document)
+    assert '"Descriptors": [\n      "soft",\n      "warm"\n    ]' in structure_request.body["messages"][0]["content"]
+
+
+def test_bad_instrument_flag_is_exit_2(cli: CliRunner, groq: GroqStub) -> None:
+    result = run(cli, "casual", "--genre", "Jazz", "--instrument", "Piano", "-m", FAST)
+
+    assert result.exit_code == 2
+    assert "--instrument" in one_line(result.stderr)
+    assert groq.requests == []
+
+
+@pytest.mark.parametrize("command", ["casual", "structure", "bpm"])
+def test_no_input_and_no_flags_is_exit_2(cli: CliRunner, groq: GroqStub, command: str) -> None:
+    result = run(cli, command)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "no input" in one_line(result.stderr)
+    assert groq.requests == []
+
+
+# --- secrets, .env, logging ----------------------------------------------------------------
+
+
+def test_the_key_never_appears(adp, groq: GroqStub, wizard_yaml: Path) -> None:
+    """Success, API error, key refused, dry run and the live list, verbose or not, run side by side."""
+
+    def by_model(body: dict) -> Reply | None:
+        if body["model"] == "openai/gpt-oss-20b":
+            return bad_request("nope")
+        if body["model"] == BPM_MODEL:
+            return invalid_api_key()
+        return None
+
+    groq.responder = by_model
+    commands = [
+        ("casual", str(wizard_yaml), "-m", FAST, "--verbose", "--json"),
+        ("structure", str(wizard_yaml), "--dry-run", "--verbose"),
+        ("models", "--live", "--verbose", "--json"),
+        ("casual", str(wizard_yaml), "-m", "openai/gpt-oss-20b"),
+        ("bpm", "--phrase", "x", "--verbose"),
+    ]
+    with ThreadPoolExecutor(max_workers=len(commands)) as pool:
+        runs = list(pool.map(lambda args: adp(*args), commands))
+
+    assert [r.returncode for r in runs] == [0, 0, 0, 1, 2], [r.stderr for r in runs]
+    assert one_line(runs[3].stderr).startswith("adp: error: Groq API error 400")  # the entry point's one line
+    assert runs[4].stderr.splitlines()[-1].startswith("adp: error:")  # verbose: traceback allowed, error still last
+    fragments = {TEST_KEY, TEST_KEY[:8], TEST_KEY[-8:], TEST_KEY[4:16]}
+    for completed in runs:
+        text = completed.stdout + completed.stderr
+        for fragment in fragments:
+            assert fragment not in text, f"key fragment {fragment!r} leaked in {completed.args}"
+
+
+def test_dotenv_in_working_directory_is_loaded(adp, groq: GroqStub, wizard_yaml: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GROQ_API_KEY")
+    (tmp_path / ".env").write_text("GROQ_API_KEY=gsk_from_dotenv_file\n", encoding="utf-8")
+    result = adp("casual", str(wizard_yaml), "-m", FAST)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == DEFAULT_PHRASE + "\n"
+    [request] = groq.chat_requests
+    assert request.headers["authorization"] == "Bearer gsk_from_dotenv_file"
+
+
+def test_dotenv_does_not_override_the_environment(adp, groq: GroqStub, wizard_yaml: Path, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("GROQ_API_KEY=gsk_from_dotenv_file\nGROQ_BASE_URL=http://127.0.0.1:9\n", encoding="utf-8")
+    result = adp("casual", str(wizard_yaml), "-m", FAST)
+
+    assert result.returncode == 0, result.stderr
+    [request] = groq.chat_requests
+    assert request.headers["authorization"] == f"Bearer {TEST_KEY}"
+
+
+def test_verbose_logs_debug_on_stderr_only(adp, groq: GroqStub, wizard_yaml: Path) -> None:
+    result = adp("casual", str(wizard_yaml), "-m", FAST, "--verbose")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == DEFAULT_PHRASE + "\n"
+    assert "DEBUG" in result.stderr
+    assert FAST in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_without_verbose_no_debug_and_no_traceback(adp, groq: GroqStub, wizard_yaml: Path) -> None:
+    ok = adp("structure", str(wizard_yaml), "-m", FAST)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout == DEFAULT_PHRASE + "\n"  # stdout purity: the table went to stderr
+    assert FAST in ok.stderr and "132" in ok.stderr
+    assert "DEBUG" not in ok.stderr
+
+    groq.fail_first(1, server_error)
+    failed = adp("casual", str(wizard_yaml), "-m", FAST, "--max-retries", "0")
+    assert failed.returncode == 1
+    assert "Traceback" not in failed.stderr
+    assert one_line(failed.stderr).startswith("adp: error: Groq API error 500")
+
+
+def test_log_level_env_enables_debug(cli: CliRunner, groq: GroqStub, wizard_yaml: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == DEFAULT_PHRASE + "\n"
+    assert "DEBUG" in result.stderr
+
+
+def test_base_url_option(cli: CliRunner, groq: GroqStub, wizard_yaml: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GROQ_BASE_URL", "http://127.0.0.1:9")  # nothing listens there
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST, "--base-url", groq.base_url)
+
+    assert result.exit_code == 0, result.stderr
+    assert len(groq.chat_requests) == 1
+
+
+def test_offline_provider_needs_no_key_and_costs_nothing(cli: CliRunner, env: dict[str, str], wizard_yaml: Path) -> None:
+    result = run(cli, "casual", str(wizard_yaml), "--provider", "offline", "--json")
+
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert set(document) == {"phrase"} | RESULT_FIELDS
+    assert document["provider"] == "offline"
+    assert document["cost_usd"] == 0
+    assert document["phrase"]
+
+
+def test_budget_reached_refuses_the_call(cli: CliRunner, groq: GroqStub, wizard_yaml: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "0")
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST)
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "budget" in one_line(result.stderr)
+    assert groq.requests == []

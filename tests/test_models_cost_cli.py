@@ -1,0 +1,384 @@
+"""``adp models`` and ``adp cost`` through the real CLI (the live list and the ledger against the
+loopback Groq)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from adp_cli.catalog import ALL_GROQ_MODELS, TEXT_GENERATION_MODELS, Category, category_of, known_model_ids
+from adp_cli import render
+from adp_cli.cli import app
+from adp_cli.tokens import count_tokens
+from groqstub import DEFAULT_LIVE_MODELS, GroqStub
+
+FAST = "llama-3.1-8b-instant"  # 0.05 in / 0.08 out per 1M tokens (genai-prices)
+VERSATILE = "llama-3.3-70b-versatile"  # 0.59 in / 0.79 out
+GUIDE_IDS = [model.value for model in ALL_GROQ_MODELS]
+POOL = {model.value for model in TEXT_GENERATION_MODELS}
+GONE = {"gemma2-9b-it", "deepseek-r1-distill-llama-70b", "moonshotai/kimi-k2-instruct"}
+NEW = {"qwen/qwen3.8-27b", "moonshotai/kimi-k3"}
+CATEGORIES = {"text", "guard", "compound", "audio", "tts"}
+
+
+def _reset_adp_logging() -> None:
+    """The CLI binds its log handler to the sys.stderr of its first run; CliRunner swaps it."""
+    logger = logging.getLogger("adp")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_logging() -> Iterator[None]:
+    """Also a fresh Rich stderr console, so its width comes from this test's COLUMNS=200."""
+    _reset_adp_logging()
+    render.err_console.cache_clear()
+    yield
+    _reset_adp_logging()
+    render.err_console.cache_clear()
+
+
+def run(cli: CliRunner, *args: str, input: str | None = None):  # noqa: A002 - CliRunner's name
+    _reset_adp_logging()
+    return cli.invoke(app, list(args), input=input)
+
+
+def one_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one line, got: {text!r}"
+    return lines[0]
+
+
+# --- adp models ----------------------------------------------------------------------------
+
+
+def test_models_json_lists_the_guide_models_with_prices(cli: CliRunner, env: dict[str, str]) -> None:
+    result = run(cli, "models", "--json")
+
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert result.stdout.count("\n") == 1
+    assert len(rows) == 21
+    assert [row["id"] for row in rows] == GUIDE_IDS
+    for row in rows:
+        assert {"id", "enum", "category", "owner", "price", "random_pool"} <= set(row)
+        assert "live" not in row
+        assert row["category"] in CATEGORIES
+        assert row["owner"] and row["owner"] != "unknown"
+        price = row["price"]
+        assert {"input", "output", "unit", "source"} <= set(price)
+        assert price["input"] >= 0 and price["output"] >= 0
+        assert price["unit"] and price["source"]
+    assert {row["id"]: row["enum"] for row in rows} == {model.value: model.name for model in ALL_GROQ_MODELS}
+    assert {row["id"] for row in rows if row["random_pool"]} == POOL
+    assert sum(row["random_pool"] for row in rows) == 7
+
+    by_id = {row["id"]: row for row in rows}
+    fast = by_id[FAST]
+    assert (fast["price"]["input"], fast["price"]["output"], fast["price"]["unit"]) == (0.05, 0.08, "1M tokens")
+    assert fast["category"] == "text" and fast["owner"] == "Meta"
+    assert by_id["whisper-large-v3"]["category"] == "audio"
+    assert by_id["groq/compound"]["category"] == "compound"
+    assert by_id["meta-llama/llama-guard-4-12b"]["category"] == "guard"
+    assert by_id["playai-tts"]["category"] == "tts"
+
+
+def test_models_category_filter(cli: CliRunner, env: dict[str, str]) -> None:
+    tts = run(cli, "models", "--category", "tts", "--json")
+    assert tts.exit_code == 0, tts.stderr
+    rows = json.loads(tts.stdout)
+    assert [row["id"] for row in rows] == ["playai-tts", "playai-tts-arabic"]
+
+    text = run(cli, "models", "--category", "text", "--json")
+    assert text.exit_code == 0, text.stderr
+    text_ids = {row["id"] for row in json.loads(text.stdout)}
+    assert POOL <= text_ids
+    assert text_ids == {model for model in GUIDE_IDS if category_of(model) is Category.TEXT}
+
+
+def test_models_bad_category_is_exit_2(cli: CliRunner, env: dict[str, str]) -> None:
+    result = run(cli, "models", "--category", "vision")
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "vision" in one_line(result.stderr)
+
+
+def test_models_table_goes_to_stderr(cli: CliRunner, env: dict[str, str]) -> None:
+    result = run(cli, "models")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert "Groq models" in result.stderr
+    assert "llama-3.1-8b-instant" in result.stderr
+
+
+def test_models_live_marks_live_gone_and_new(cli: CliRunner, groq: GroqStub) -> None:
+    result = run(cli, "models", "--live", "--json")
+
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    status = {row["id"]: row["live"] for row in rows}
+    assert set(status) == set(GUIDE_IDS) | NEW
+    assert {model for model, state in status.items() if state == "gone"} == GONE
+    assert {model for model, state in status.items() if state == "new"} == NEW
+    assert {model for model, state in status.items() if state == "live"} == set(DEFAULT_LIVE_MODELS) - NEW
+    assert [row["id"] for row in rows][:21] == GUIDE_IDS
+
+    by_id = {row["id"]: row for row in rows}
+    qwen = by_id["qwen/qwen3.8-27b"]
+    assert qwen["price"] is not None
+    assert (qwen["price"]["input"], qwen["price"]["output"]) == (0.8, 4.0)
+    assert qwen["owner"] == "Alibaba Cloud"
+    assert qwen["random_pool"] is False
+    kimi = by_id["moonshotai/kimi-k3"]
+    assert kimi["price"] is None
+    assert kimi["owner"] == "Moonshot AI"
+    assert [request.path for request in groq.requests] == ["/openai/v1/models"]
+    assert groq.chat_requests == []
+
+
+def test_models_live_with_category(cli: CliRunner, groq: GroqStub) -> None:
+    result = run(cli, "models", "--live", "--category", "tts", "--json")
+
+    assert result.exit_code == 0, result.stderr
+    assert {row["id"]: row["live"] for row in json.loads(result.stdout)} == {"playai-tts": "live", "playai-tts-arabic": "live"}
+
+
+def test_models_live_table_on_stderr(cli: CliRunner, groq: GroqStub) -> None:
+    result = run(cli, "models", "--live")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert "gone" in result.stderr and "new" in result.stderr
+
+
+def test_models_live_without_key_is_exit_2(cli: CliRunner, groq: GroqStub, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GROQ_API_KEY")
+    result = run(cli, "models", "--live", "--json")
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "GROQ_API_KEY" in one_line(result.stderr)
+    assert groq.requests == []
+
+
+def test_models_live_without_key_subprocess_one_line(adp, env: dict[str, str]) -> None:
+    result = adp("models", "--live")
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    line = one_line(result.stderr)
+    assert line.startswith("adp: error:") and "GROQ_API_KEY" in line
+
+
+# --- adp cost ------------------------------------------------------------------------------
+
+
+def test_cost_text_prints_the_o200k_count(cli: CliRunner, env: dict[str, str]) -> None:
+    text = "Warm brushed drums under a late-night saxophone, 92 BPM."
+    result = run(cli, "cost", text)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{count_tokens(text)}\n"
+    assert FAST in result.stderr  # the price table
+    assert "cost" in result.stderr.lower()
+
+
+def test_cost_one_model_million_tokens(cli: CliRunner, env: dict[str, str]) -> None:
+    result = run(cli, "cost", "--model", FAST, "--tokens", "1000000")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "0.05\n"
+
+
+def test_cost_json_exact_numbers(cli: CliRunner, env: dict[str, str]) -> None:
+    result = run(cli, "cost", "--tokens", "1000", "--output-tokens", "500", "--model", FAST, "--json")
+
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["tokens"] == 1000
+    assert document["output_tokens"] == 500
+    [row] = document["models"]
+    assert row["model"] == FAST
+    assert (row["input_price"], row["output_price"]) == (0.05, 0.08)
+    # 1000 x 0.05 + 500 x 0.08 per 1M tokens
+    assert row["cost_usd"] == pytest.approx(9e-05, rel=1e-9)
+
+
+def test_cost_every_text_model_sorted_by_cost(cli: CliRunner, env: dict[str, str]) -> None:
+    result = run(cli, "cost", "--tokens", "1000", "--output-tokens", "1000", "--json")
+
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)["models"]
+    text_models = {model for model in known_model_ids() if category_of(model) is Category.TEXT}
+    assert {row["model"] for row in rows} == text_models
+    assert len(rows) == len(text_models)
+    costs = [row["cost_usd"] for row in rows]
+    assert costs == sorted(costs)
+    for row in rows:
+        expected = (1000 * row["input_price"] + 1000 * row["output_price"]) / 1_000_000
+        assert row["cost_usd"] == pytest.approx(expected, rel=1e-6)
+
+
+def test_cost_table_is_sorted_on_stderr(cli: CliRunner, env: dict[str, str]) -> None:
+    result = run(cli, "cost", "--tokens", "1000")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "1000\n"
+    fast_at = result.stderr.index(FAST)
+    versatile_at = result.stderr.index(VERSATILE)
+    assert fast_at < versatile_at  # 0.05 before 0.59
+
+
+def test_cost_reads_stdin(cli: CliRunner, env: dict[str, str]) -> None:
+    text = "Ambient pads drifting over a slow heartbeat kick.\nSecond line."
+    result = run(cli, "cost", "-", input=text)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{count_tokens(text)}\n"
+
+
+def test_cost_file(cli: CliRunner, env: dict[str, str], tmp_path: Path) -> None:
+    text = "Four-on-the-floor techno with acid lines and crisp hats. " * 20
+    path = tmp_path / "prompt.txt"
+    path.write_text(text, encoding="utf-8")
+    result = run(cli, "cost", "--file", str(path), "--json")
+
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["tokens"] == count_tokens(text)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["some text", "--tokens", "5"],
+        ["some text", "--file", "x.txt"],
+        ["--file", "x.txt", "--tokens", "5"],
+        [],
+    ],
+    ids=["text+tokens", "text+file", "file+tokens", "none"],
+)
+def test_cost_needs_exactly_one_source(cli: CliRunner, env: dict[str, str], tmp_path: Path, args: list[str]) -> None:
+    (tmp_path / "x.txt").write_text("hello", encoding="utf-8")
+    result = run(cli, "cost", *args)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert one_line(result.stderr).startswith("adp: error:")
+
+
+def test_cost_unknown_model_is_exit_2(cli: CliRunner, env: dict[str, str]) -> None:
+    result = run(cli, "cost", "--tokens", "10", "--model", "no-such-model")
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "no-such-model" in one_line(result.stderr)
+
+
+def test_cost_missing_file_is_exit_2(cli: CliRunner, env: dict[str, str], tmp_path: Path) -> None:
+    result = run(cli, "cost", "--file", str(tmp_path / "missing.txt"))
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+
+
+# --- ledger and budget ---------------------------------------------------------------------
+
+
+def test_ledger_after_two_generations(cli: CliRunner, groq: GroqStub, env: dict[str, str]) -> None:
+    results = []
+    for model in (FAST, VERSATILE, FAST):
+        generated = run(cli, "casual", "--genre", "Jazz", "--mood", "calm", "-m", model, "--json", "-q")
+        assert generated.exit_code == 0, generated.stderr
+        results.append(json.loads(generated.stdout))
+    assert len(groq.chat_requests) == 3
+
+    result = run(cli, "cost", "--ledger", "--json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["ledger"] == env["COST_TRACKING_FILE"]
+    entries = {entry["model"]: entry for entry in document["entries"]}
+    assert set(entries) == {FAST, VERSATILE}
+    assert entries[FAST]["requests"] == 2
+    assert entries[VERSATILE]["requests"] == 1
+    assert entries[FAST]["prompt_tokens"] == 240 and entries[FAST]["completion_tokens"] == 24
+    assert entries[FAST]["cost_usd"] == pytest.approx(results[0]["cost_usd"] + results[2]["cost_usd"], rel=1e-9)
+    assert entries[VERSATILE]["cost_usd"] == pytest.approx(results[1]["cost_usd"], rel=1e-9)
+    assert document["total_usd"] == pytest.approx(sum(r["cost_usd"] for r in results), rel=1e-6)
+
+    table = run(cli, "cost", "--ledger")
+    assert table.exit_code == 0, table.stderr
+    assert float(table.stdout) == pytest.approx(sum(r["cost_usd"] for r in results), rel=1e-6)
+    assert FAST in table.stderr
+
+
+def test_ledger_empty(cli: CliRunner, env: dict[str, str]) -> None:
+    result = run(cli, "cost", "--ledger", "--json", "--days", "7")
+
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["entries"] == []
+    assert document["total_usd"] == 0
+
+
+def test_failed_generation_is_not_in_the_ledger(cli: CliRunner, groq: GroqStub) -> None:
+    groq.content = "about fast"
+    failed = run(cli, "bpm", "--phrase", "x")
+    assert failed.exit_code == 1
+
+    result = run(cli, "cost", "--ledger", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["entries"] == []
+
+
+def test_ledger_off_is_exit_2(cli: CliRunner, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COST_TRACKING_FILE", "off")
+    result = run(cli, "cost", "--ledger")
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "COST_TRACKING_FILE" in one_line(result.stderr)
+
+
+def test_ledger_off_still_generates(cli: CliRunner, groq: GroqStub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("COST_TRACKING_FILE", "off")
+    result = run(cli, "casual", "--genre", "Jazz", "-m", FAST)
+
+    assert result.exit_code == 0, result.stderr
+    assert not (tmp_path / "ledger.json").exists()
+
+
+def test_daily_budget_zero_refuses_and_sends_nothing(cli: CliRunner, groq: GroqStub, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "0")
+    result = run(cli, "casual", "--genre", "Jazz", "-m", FAST)
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "ADP_DAILY_BUDGET_USD" in one_line(result.stderr)
+    assert groq.requests == []
+
+
+def test_daily_budget_reached_after_spending(cli: CliRunner, groq: GroqStub, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "0.000001")  # below one call's 6.96e-06
+    first = run(cli, "casual", "--genre", "Jazz", "-m", FAST, "-q")
+    assert first.exit_code == 0, first.stderr
+
+    second = run(cli, "casual", "--genre", "Jazz", "-m", FAST, "-q")
+    assert second.exit_code == 1
+    assert "budget" in one_line(second.stderr)
+    assert len(groq.chat_requests) == 1
+
+
+def test_bad_budget_value_is_exit_2(cli: CliRunner, groq: GroqStub, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "ten dollars")
+    result = run(cli, "casual", "--genre", "Jazz", "-m", FAST)
+
+    assert result.exit_code == 2
+    assert "ADP_DAILY_BUDGET_USD" in one_line(result.stderr)
+    assert groq.requests == []
