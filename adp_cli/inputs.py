@@ -97,22 +97,36 @@ def apply_wizard_flags(document: dict[str, Any], flags: Flags) -> dict[str, Any]
 
 
 def apply_bpm_flags(document: dict[str, Any], flags: Flags) -> dict[str, Any]:
-    """BPM fields from flags; ``--standardized`` defaults to the phrase."""
-    merged = dict(document)
+    """BPM fields from flags; ``--standardized`` defaults to the phrase.
+
+    Wizard data stays wizard data unless a phrase flag is given; then it becomes a BPM input
+    first (its music string fills the phrase the flags leave unset).
+    """
+    from pydantic.alias_generators import to_snake
+
+    from adp_cli.wizard import BPM_MARKERS, bpm_input_from_wizard, parse_wizard
+
+    phrases = flags.phrase is not None or flags.standardized is not None
+    if not BPM_MARKERS & document.keys():
+        wizard = apply_wizard_flags(document, flags)
+        if not phrases:
+            return wizard
+        merged = bpm_input_from_wizard(parse_wizard(wizard)).model_dump(exclude_none=True)
+    else:
+        merged = {to_snake(key): value for key, value in document.items()}
+        if flags.genre is not None:
+            merged["genre"] = flags.genre
+        if flags.subgenre:
+            merged["subgenres"] = _split_values(flags.subgenre)
+        for name in ("mood", "energy", "texture"):
+            if values := getattr(flags, name):
+                merged[name] = _split_values(values)
     if flags.phrase is not None:
         merged["input_phrase"] = flags.phrase
-        merged.setdefault("standardized_phrase", flags.phrase)
+        if not {"standardized_phrase", "standardizedPhrase"} & document.keys():
+            merged["standardized_phrase"] = flags.phrase
     if flags.standardized is not None:
         merged["standardized_phrase"] = flags.standardized
-    if "input_phrase" not in merged and "inputPhrase" not in merged:
-        return apply_wizard_flags(merged, flags)
-    if flags.genre is not None:
-        merged["genre"] = flags.genre
-    if flags.subgenre:
-        merged["subgenres"] = _split_values(flags.subgenre)
-    for name in ("mood", "energy", "texture"):
-        if values := getattr(flags, name):
-            merged[name] = _split_values(values)
     return merged
 
 
@@ -159,24 +173,39 @@ def _sniffed(stream: IO[bytes], name: str) -> Source:
         return Source(_json_array(buffered, name), batch=True, name=name)
     if head.startswith(b"{"):
         text = _read_all(buffered, name)
-        try:
-            return Source(iter([json.loads(text)]), batch=False, name=name)
-        except json.JSONDecodeError:
+        if _first_line_is_json(text):
             return Source(_json_lines(io.BytesIO(text.encode("utf-8")), name), batch=True, name=name)
+        return _json_document(text, name)
     return _yaml_source(_read_all(buffered, name), name)
 
 
-def _json_source(handle: IO[bytes], name: str) -> Source:
-    buffered = io.BufferedReader(handle)  # type: ignore[arg-type]
-    if buffered.peek(_CHUNK)[:_CHUNK].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
-        return Source(_json_array(buffered, name), batch=True, name=name)
-    text = _read_all(buffered, name)
+def _first_line_is_json(text: str) -> bool:
+    """JSON Lines, rather than one (possibly pretty-printed) object: the first line stands alone
+    and something follows it."""
+    first, _, rest = text.strip().partition("\n")
+    if not rest.strip():
+        return False
+    try:
+        json.loads(first)
+    except (json.JSONDecodeError, RecursionError):
+        return False
+    return True
+
+
+def _json_document(text: str, name: str) -> Source:
     try:
         return Source(iter([json.loads(text)]), batch=False, name=name)
     except json.JSONDecodeError as error:
         raise InputError(f"{name}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}") from None
     except RecursionError:
         raise InputError(f"{name}: JSON nested too deeply") from None
+
+
+def _json_source(handle: IO[bytes], name: str) -> Source:
+    buffered = io.BufferedReader(handle)  # type: ignore[arg-type]
+    if buffered.peek(_CHUNK)[:_CHUNK].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        return Source(_json_array(buffered, name), batch=True, name=name)
+    return _json_document(_read_all(buffered, name), name)
 
 
 def _yaml_source(text: str, name: str) -> Source:

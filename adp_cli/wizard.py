@@ -8,6 +8,7 @@ a list is expected.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
@@ -31,6 +32,7 @@ def _listify(value: Any) -> Any:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 TextList = Annotated[Annotated[list[Text], Field(max_length=50)] | None, BeforeValidator(_listify)]
 ItemId = str | int | None
 
@@ -98,8 +100,8 @@ class BpmEstimationInput(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
 
     id: ItemId = None
-    input_phrase: Text
-    standardized_phrase: Text
+    input_phrase: Phrase
+    standardized_phrase: Phrase
     genre: Text | None = None
     subgenres: TextList = None
     mood: TextList = None
@@ -144,21 +146,27 @@ def _usage_fields(result: Usage) -> dict[str, Any]:
     return fields
 
 
+# pydantic puts the tried type of a union into the location ("id.str"); people want "id".
+_TYPE_TAG = re.compile(r"^(str|int|float|bool|none|list|dict)$|\[")
+
+
 def _field_path(location: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in location) or "(item)"
+    parts = [str(part) for part in location if not (isinstance(part, str) and _TYPE_TAG.search(part))]
+    return ".".join(parts) or "(item)"
 
 
 def describe_validation_error(error: ValidationError) -> str:
     """One line that names each bad field: ``mood.0: Input should be a valid string``."""
-    problems = []
-    for issue in error.errors()[:3]:
+    problems: dict[str, str] = {}
+    for issue in error.errors():
         where = _field_path(issue["loc"])
         if issue["type"] == "extra_forbidden":
-            problems.append(f"unknown key '{where}'")
+            problems.setdefault(f"unknown key '{where}'", "")
         else:
-            problems.append(f"{where}: {issue['msg']}")
-    more = len(error.errors()) - len(problems)
-    return "; ".join(problems) + (f" (and {more} more)" if more > 0 else "")
+            problems.setdefault(where, issue["msg"])
+    listed = [f"{where}: {message}" if message else where for where, message in list(problems.items())[:3]]
+    more = len(problems) - len(listed)
+    return "; ".join(listed) + (f" (and {more} more)" if more > 0 else "")
 
 
 def parse_wizard(document: Any) -> WizardData:
@@ -172,14 +180,14 @@ def parse_wizard(document: Any) -> WizardData:
 
 
 # Keys only a BpmEstimationInput has; anything else is read as wizard data.
-_BPM_MARKERS = {"input_phrase", "inputPhrase", "standardized_phrase", "standardizedPhrase", "subgenres"}
+BPM_MARKERS = {"input_phrase", "inputPhrase", "standardized_phrase", "standardizedPhrase", "subgenres"}
 
 
 def parse_bpm_input(document: Any) -> BpmEstimationInput:
     """A BPM item is either BpmEstimationInput fields or wizard data to describe first."""
     if not isinstance(document, dict):
         raise InputError(f"expected a mapping of BPM input fields, got {type(document).__name__}")
-    if _BPM_MARKERS & document.keys():
+    if BPM_MARKERS & document.keys():
         try:
             return BpmEstimationInput.model_validate(document)
         except ValidationError as error:
