@@ -69,11 +69,10 @@ def _configure(verbose: bool) -> None:
     global _verbose
     _verbose = verbose
     level = logging.DEBUG if verbose else getattr(logging, os.environ.get("LOG_LEVEL", "WARNING").upper(), logging.WARNING)
-    if not log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("adp: %(levelname)s: %(message)s"))
-        log.addHandler(handler)
-        log.propagate = False
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("adp: %(levelname)s: %(message)s"))
+    log.handlers = [handler]
+    log.propagate = False
     log.setLevel(level)
     env_file = Path.cwd() / ".env"
     if env_file.is_file():

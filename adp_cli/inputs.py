@@ -78,7 +78,14 @@ def apply_wizard_flags(document: dict[str, Any], flags: Flags) -> dict[str, Any]
     merged = dict(document)
     if flags.genre is not None or flags.subgenre:
         genre = merged.get("genre")
-        genre = {"primary": genre} if isinstance(genre, str) else dict(genre or {})
+        if isinstance(genre, str):
+            genre = {"primary": genre}
+        elif isinstance(genre, dict):
+            genre = dict(genre)
+        elif genre is None or flags.genre is not None:
+            genre = {}
+        else:  # a malformed genre with only --subgenre: leave it for validation to name
+            return merged
         if flags.genre is not None:
             genre["primary"] = flags.genre
         if flags.subgenre:
@@ -273,7 +280,7 @@ def _json_array(stream: IO[bytes], name: str) -> Iterator[Any]:
                     end = -1
                 except RecursionError:
                     raise InputError(f"{name}: JSON nested too deeply") from None
-                if end >= 0 and (end < len(buffer) or eof):
+                if end >= 0 and (eof or (end < len(buffer) and buffer[end] in " \t\r\n,]")):
                     yield document
                     buffer, position = buffer[end:], 0
                     continue

@@ -56,6 +56,10 @@ def count_tokens(text: str) -> int:
     """The number of o200k_base tokens in ``text`` (special-token text counts as plain text)."""
     if not text:
         return 0
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: counted as U+FFFD, as tiktoken itself does
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     _counts_done[0] += 1
     if _counts_done[0] > _FULL_ENCODER_AFTER:
         return len(_full_encoder().encode_ordinary(text))

@@ -32,7 +32,8 @@ def _listify(value: Any) -> Any:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+# Long enough for the music string of the largest valid wizard item.
+Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500_000)]
 TextList = Annotated[Annotated[list[Text], Field(max_length=50)] | None, BeforeValidator(_listify)]
 ItemId = str | int | None
 
@@ -146,12 +147,13 @@ def _usage_fields(result: Usage) -> dict[str, Any]:
     return fields
 
 
-# pydantic puts the tried type of a union into the location ("id.str"); people want "id".
-_TYPE_TAG = re.compile(r"^(str|int|float|bool|none|list|dict)$|\[")
+# pydantic puts the tried member of a union into the location ("id.str"); people want "id".
+_UNION_MEMBER = re.compile(r"^(str|int|float|bool|none)$|^(list|dict|function-\w+|constrained-\w+)\[")
 
 
-def _field_path(location: tuple[Any, ...]) -> str:
-    parts = [str(part) for part in location if not (isinstance(part, str) and _TYPE_TAG.search(part))]
+def _field_path(location: tuple[Any, ...], *, user_keys: bool = False) -> str:
+    """Dotted path; an unknown key's location is all the user's own names, so nothing is dropped."""
+    parts = [str(part) for part in location if user_keys or not (isinstance(part, str) and _UNION_MEMBER.search(part))]
     return ".".join(parts) or "(item)"
 
 
@@ -159,8 +161,9 @@ def describe_validation_error(error: ValidationError) -> str:
     """One line that names each bad field: ``mood.0: Input should be a valid string``."""
     problems: dict[str, str] = {}
     for issue in error.errors():
-        where = _field_path(issue["loc"])
-        if issue["type"] == "extra_forbidden":
+        unknown = issue["type"] == "extra_forbidden"
+        where = _field_path(issue["loc"], user_keys=unknown)
+        if unknown:
             problems.setdefault(f"unknown key '{where}'", "")
         else:
             problems.setdefault(where, issue["msg"])

@@ -354,6 +354,14 @@ def test_server_error_then_success(cli: CliRunner, groq: GroqStub, wizard_yaml: 
     assert len(groq.chat_requests) == 2
 
 
+def test_default_max_retries_is_two(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    groq.fail_first(2, lambda: replace(server_error(), headers={"retry-after-ms": "10"}))
+    result = run(cli, "casual", str(wizard_yaml), "-m", FAST)
+
+    assert result.exit_code == 0, result.stderr
+    assert len(groq.chat_requests) == 3
+
+
 def test_server_error_without_retries_fails(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
     groq.fail_first(5, server_error)
     result = run(cli, "casual", str(wizard_yaml), "-m", FAST, "--max-retries", "0")
@@ -401,6 +409,7 @@ def test_invalid_key_is_a_configuration_error(cli: CliRunner, groq: GroqStub, wi
 
     assert result.exit_code == 2
     assert result.stdout == ""
+    assert len(groq.chat_requests) == 1  # a refused key is not retried
     line = one_line(result.stderr)
     assert "GROQ_API_KEY" in line
     assert TEST_KEY not in line
@@ -417,13 +426,14 @@ def test_named_model_not_available_suggests_models_live(cli: CliRunner, groq: Gr
     assert len(groq.chat_requests) == 1  # a named model is never swapped
 
 
-def test_decommissioned_random_model_is_replaced(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+@pytest.mark.parametrize("failure", [decommissioned, model_not_found])
+def test_unavailable_random_model_is_replaced(cli: CliRunner, groq: GroqStub, wizard_yaml: Path, failure) -> None:
     gone: list[str] = []
 
     def first_model_is_gone(body: dict) -> Reply | None:
         if not gone:
             gone.append(body["model"])
-        return decommissioned(body["model"]) if body["model"] == gone[0] else None
+        return failure(body["model"]) if body["model"] == gone[0] else None
 
     groq.responder = first_model_is_gone
     result = run(cli, "casual", str(wizard_yaml), "--seed", "3", "--json")

@@ -114,6 +114,26 @@ def test_big_json_array_is_streamed_lazily(tmp_path: Path) -> None:
     assert rest == items[3:]
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])
+def test_json_array_items_across_read_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    import adp_cli.inputs as inputs
+
+    monkeypatch.setattr(inputs, "_CHUNK", chunk)
+    items: list[Any] = [1, 22, 333, "str, with ] and \\\" inside", True, None, [1, [2]], {"genre": "Café 🎸", "bpm": 12.5}, {}]
+    text = "[ " + " ,\n".join(json.dumps(item, ensure_ascii=False) for item in items) + " ]"
+    assert list(open_source(_write(tmp_path, "items.json", text)).documents) == items
+
+
+def test_json_array_number_split_by_a_read_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A top-level number cut after its "." or "e" by a read is not taken as a shorter number."""
+    import adp_cli.inputs as inputs
+
+    path = _write(tmp_path, "items.json", '[{"genre": "Rock"}, -4.5e3, 12.5]')
+    for chunk in range(1, 9):
+        monkeypatch.setattr(inputs, "_CHUNK", chunk)
+        assert list(open_source(path).documents) == [{"genre": "Rock"}, -4500.0, 12.5], f"read size {chunk}"
+
+
 def test_unclosed_json_array_is_an_input_error(tmp_path: Path) -> None:
     documents = open_source(_write(tmp_path, "open.json", "[" + json.dumps(ROCK))).documents
     assert next(documents) == ROCK
@@ -461,3 +481,16 @@ def test_phrase_flag_on_a_wizard_file() -> None:
     assert item.input_phrase == item.standardized_phrase == "A fast, loud anthem"
     assert (item.genre, item.subgenres) == ("Rock", ["Alternative Rock"])
     assert item.mood == ["energetic", "uplifting"]
+
+
+def test_genre_flags_on_a_malformed_file_genre() -> None:
+    """--genre wins over whatever the file had; --subgenre alone on a malformed genre is an InputError.
+
+    Either way a malformed file value is never an internal error (ValueError/TypeError).
+    """
+    for bad_genre in (["Rock", "Pop"], 5, True):
+        merged = apply_wizard_flags({"genre": bad_genre}, Flags(genre="Jazz"))
+        assert parse_wizard(merged).genre.primary == "Jazz"  # type: ignore[union-attr]
+    for bad_genre in (["Rock", "Pop"], 5):
+        with pytest.raises(InputError, match="genre"):
+            parse_wizard(apply_wizard_flags({"genre": bad_genre}, Flags(subgenre=["Grunge"])))

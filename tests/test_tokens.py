@@ -116,6 +116,15 @@ def test_known_counts(subset_path: None) -> None:
     assert count_tokens("808 1234567") == len(reference_tokens("808 1234567"))
 
 
+def test_lone_surrogates_count_like_tiktoken(subset_path: None) -> None:
+    """Text decoded with surrogateescape (e.g. a non-UTF-8 argv byte) is counted as tiktoken does:
+    each lone surrogate as U+FFFD, on the subset path as on the full-encoder path."""
+    text = "caf\udce9 x"
+    expected = len(reference_tokens("caf\ufffd x"))
+    assert len(tokens._full_encoder().encode_ordinary(text)) == expected
+    assert count_tokens(text) == expected
+
+
 def test_empty_text_is_zero_tokens(env: dict[str, str]) -> None:
     before = tokens._counts_done[0]
     assert count_tokens("") == 0

@@ -195,6 +195,19 @@ def test_unknown_key_is_named(document: dict[str, Any], message: str) -> None:
     assert str(caught.value) == message
 
 
+def test_unknown_keys_that_look_like_type_names_are_named() -> None:
+    """Only pydantic's union tags are dropped from a path, never the user's own key."""
+    cases = [
+        ({"list": 1}, "unknown key 'list'"),
+        ({"genre": "Rock", "moods[0]": "calm"}, "unknown key 'moods[0]'"),
+        ({"vocals": {"presence": "lead", "none": True}}, "unknown key 'vocals.none'"),
+    ]
+    for document, message in cases:
+        with pytest.raises(InputError) as caught:
+            parse_wizard(document)
+        assert str(caught.value) == message
+
+
 @pytest.mark.parametrize(
     ("document", "field"),
     [
@@ -392,6 +405,16 @@ def test_bpm_input_from_a_large_valid_wizard() -> None:
     assert item.input_phrase == item.standardized_phrase == phrase
     assert item.genre == "Orchestral"
     assert item.bpm == 96
+
+
+def test_bpm_input_from_the_largest_valid_wizard() -> None:
+    """50 moods of 500 characters is valid wizard data, so it is a valid BPM question too (the
+    derived phrase may be shortened, but no raw pydantic ValidationError escapes)."""
+    document = {"genre": "Rock", "mood": [("energetic " * 50).strip()[:500]] * 50}
+    parse_wizard(document)
+    item = parse_bpm_input(document)
+    assert item.input_phrase.startswith("Genre: Rock. Mood: energetic energetic")
+    assert item.mood == document["mood"]
 
 
 def test_bpm_input_from_wizard_with_nothing_to_say() -> None:
