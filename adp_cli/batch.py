@@ -124,7 +124,7 @@ class _Runner:
         self.flags = flags
         self.offline = options.provider == "offline"
         self.session = GroqSession(options, gate=RateGate())
-        self.tab = Tab(flush_every=50)
+        self.tab = Tab()  # per call: a line on stdout or in --output is already in the ledger
         if not self.offline:
             self.session.client  # a missing key fails the whole run at once, before any item
 
@@ -168,7 +168,6 @@ def run_batch(
                 totals.add(line)
                 advance(line)
     finally:
-        runner.tab.flush()
         if sink:
             sink.close()
     if not quiet:

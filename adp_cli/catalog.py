@@ -7,14 +7,17 @@ models. genai-prices and yaml are imported only when a price is actually needed.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import Enum
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+from adp_cli.cache import cache_dir, write_atomically
 from adp_cli.errors import ConfigError
 
 
@@ -233,9 +236,32 @@ def price_of(model: str) -> Price | None:
     return Price(flat, flat, TOKENS, "guide (estimate)")
 
 
-@cache
 def _cached_genai_price(model: str) -> Price | None:
-    return _genai_price(model)
+    """genai-prices' answer, remembered in the user cache per genai-prices version: loading its
+    snapshot costs ~70 ms, more than a one-shot call can spare."""
+    known = _price_cache()
+    if model not in known:
+        price = _genai_price(model)
+        known[model] = None if price is None else asdict(price)
+        write_atomically(_price_cache_file(), json.dumps(known, indent=1).encode("utf-8"))
+    entry = known[model]
+    return None if entry is None else Price(**entry)
+
+
+@cache
+def _price_cache() -> dict[str, dict[str, Any] | None]:
+    try:
+        loaded = json.loads(_price_cache_file().read_text(encoding="utf-8"))
+        return loaded if isinstance(loaded, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+@cache
+def _price_cache_file() -> Path:
+    from importlib.metadata import version
+
+    return cache_dir() / f"groq-prices-genai-{version('genai-prices')}.json"
 
 
 def known_model_ids() -> list[str]:

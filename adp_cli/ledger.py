@@ -268,22 +268,17 @@ def _round_cost(cost: float) -> float:
 
 
 class Tab:
-    """One run's spending: the budget checked without rereading the ledger before every call,
-    and calls written in groups, because a batch of thousands must not rewrite the file per item.
+    """One run's spending: the budget is checked against today's ledger total read once plus
+    what this run has spent since, instead of rereading the file before every call of a batch.
+    Each call is recorded before its result is shown, so a killed run has no unrecorded results.
     """
 
-    def __init__(self, flush_every: int = 1, flush_seconds: float = 1.0) -> None:
+    def __init__(self) -> None:
         import threading
-        import time
 
-        self._clock = time.monotonic
         self._budget = _budget()
         self._spent = spent_today() if self._budget is not None else 0.0
-        self._pending: list[tuple[str, int, int, float]] = []
         self._lock = threading.Lock()
-        self._flush_every = flush_every
-        self._flush_seconds = flush_seconds
-        self._flushed_at = self._clock()
 
     def check(self) -> None:
         """Refuse a new call once today's spend, this run's included, reaches the budget."""
@@ -295,14 +290,4 @@ class Tab:
     def add(self, model: str, prompt_tokens: int, completion_tokens: int, cost_usd: float) -> None:
         with self._lock:
             self._spent += cost_usd
-            self._pending.append((model, prompt_tokens, completion_tokens, cost_usd))
-            due = len(self._pending) >= self._flush_every or self._clock() - self._flushed_at >= self._flush_seconds
-        if due:
-            self.flush()
-
-    def flush(self) -> None:
-        with self._lock:
-            rows, self._pending = self._pending, []
-            self._flushed_at = self._clock()
-            if rows:
-                record_many(rows)
+        record(model, prompt_tokens, completion_tokens, cost_usd)

@@ -17,11 +17,11 @@ import gzip
 import hashlib
 import logging
 import marshal
-import os
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from adp_cli.cache import cache_dir, write_atomically
 from adp_cli.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ def _ranks() -> dict[bytes, int]:
     except (OSError, ValueError, EOFError, TypeError):
         pass
     ranks = _parse_ranks(_shipped_vocabulary())
-    _write_atomically(cached, marshal.dumps(ranks))
+    write_atomically(cached, marshal.dumps(ranks))
     return ranks
 
 
@@ -138,21 +138,4 @@ def _parse_ranks(data: bytes) -> dict[bytes, int]:
 
 
 def _cache_file() -> Path:
-    """Where the parsed ranks live: ``ADP_CACHE_DIR`` or the user cache folder."""
-    folder = os.environ.get("ADP_CACHE_DIR")
-    if not folder:
-        import platformdirs
-
-        folder = str(platformdirs.user_cache_path("adp", appauthor=False))
-    return Path(folder) / f"{ENCODING_NAME}-{O200K_SHA256[:16]}.marshal"
-
-
-def _write_atomically(path: Path, payload: bytes) -> None:
-    """Best effort: a read-only or full disk only costs the next run the parse again."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(payload)
-        os.replace(temporary, path)
-    except OSError as error:
-        log.debug("could not write token cache %s: %s", path, error)
+    return cache_dir() / f"{ENCODING_NAME}-{O200K_SHA256[:16]}.marshal"

@@ -387,6 +387,21 @@ def test_rerun_retries_the_items_that_failed(groq: GroqStub, adp, tmp_path: Path
     assert len(groq.chat_requests) == 8 + 2
 
 
+def kill_when_written(command: list[str], output: Path, lines: int, log: Path) -> None:
+    """Start the batch, SIGKILL it as soon as ``output`` holds ``lines`` lines, and reap it."""
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=dict(os.environ))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if output.exists() and len(file_lines(output)) >= lines:
+            break
+        time.sleep(0.01)
+    assert process.poll() is None, f"finished before the kill: {log.read_text(errors='replace')}"
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    assert process.returncode == -signal.SIGKILL
+
+
 def test_resume_after_kill_9_ends_with_every_item_exactly_once(groq: GroqStub, tmp_path: Path) -> None:
     """Killed twice mid-run (SIGKILL), then rerun to the end: each index once, and nothing sent
     twice beyond what was in flight at each kill (at most -j requests)."""
@@ -401,18 +416,7 @@ def test_resume_after_kill_9_ends_with_every_item_exactly_once(groq: GroqStub, t
 
     kills = 0
     for threshold in (5, 15):
-        log = tmp_path / f"stderr-{kills}.txt"
-        with log.open("wb") as stderr:
-            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=dict(os.environ))
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None:
-            if output.exists() and len(file_lines(output)) >= threshold:
-                break
-            time.sleep(0.01)
-        assert process.poll() is None, f"finished before the kill: {log.read_text(errors='replace')}"
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-        assert process.returncode == -signal.SIGKILL
+        kill_when_written(command, output, threshold, tmp_path / f"stderr-{kills}.txt")
         kills += 1
         assert len(file_lines(output)) < count
 
@@ -432,6 +436,30 @@ def test_resume_after_kill_9_ends_with_every_item_exactly_once(groq: GroqStub, t
     sent = [genre_in(r.body) for r in groq.chat_requests]
     assert set(sent) == {genre_of(item) for item in items}
     assert len(sent) <= count + kills * jobs, f"{len(sent)} requests for {count} items"
+
+
+def test_kill_9_mid_batch_loses_no_ledger_entry(groq: GroqStub, tmp_path: Path) -> None:
+    """A call whose line is in the --output file is paid for and is skipped by the rerun, so it
+    must already be in the ledger when the line is written: after a kill -9 and a rerun, the
+    ledger holds at least one call per item (and no more than the requests the stub answered)."""
+    count = 20
+    groq.latency = 0.1
+    groq.content = Echo().content
+    source = write_jsonl(tmp_path / "items.jsonl", wizard_items(count))
+    output = tmp_path / "out.jsonl"
+    ledger_file = Path(os.environ["COST_TRACKING_FILE"])
+    command = [sys.executable, "-m", "adp_cli", "casual", str(source), "-o", str(output), "-j", "2", "-q", "-m", MODEL]
+
+    kill_when_written(command, output, 4, tmp_path / "stderr.txt")
+    paid = sum("error" not in line for line in file_lines(output))
+    recorded = _ledger_today(ledger_file)[MODEL]["requests"] if ledger_file.exists() else 0
+    assert recorded >= paid, f"{paid} results written to the output file, {recorded} calls in the ledger"
+
+    final = subprocess.run(command, capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert final.returncode == 0, final.stderr
+    totals = _ledger_today(ledger_file)[MODEL]
+    assert count <= totals["requests"] <= len(groq.chat_requests)
+    assert totals["cost_usd"] >= sum(line["cost_usd"] for line in file_lines(output)) - 1e-12
 
 
 # --- rate limits ------------------------------------------------------------------------------

@@ -1,0 +1,30 @@
+"""adp's user cache folder: derived data that is slow to compute and safe to lose."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+log = logging.getLogger("adp")
+
+
+def cache_dir() -> Path:
+    """``ADP_CACHE_DIR``, else the platform's user cache folder for adp."""
+    folder = os.environ.get("ADP_CACHE_DIR")
+    if folder:
+        return Path(folder)
+    import platformdirs
+
+    return platformdirs.user_cache_path("adp", appauthor=False)
+
+
+def write_atomically(path: Path, payload: bytes) -> None:
+    """Best effort: a read-only or full disk only costs the next run the work again."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(payload)
+        os.replace(temporary, path)
+    except OSError as error:
+        log.debug("could not write cache file %s: %s", path, error)
