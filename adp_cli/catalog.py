@@ -8,6 +8,7 @@ models. genai-prices and yaml are imported only when a price is actually needed.
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 from collections.abc import Iterator, Mapping
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from adp_cli.cache import cache_dir, write_atomically
-from adp_cli.errors import ConfigError
+from adp_cli.errors import ConfigError, InputError
 
 
 class GroqModel(str, Enum):
@@ -191,12 +192,14 @@ def _override_prices(path: str | None) -> dict[str, Price]:
     """Prices from ``ADP_PRICES_FILE``: ``{model: {input, output, unit?}}`` or ``{model: flat}``."""
     if not path:
         return {}
-    import yaml
+    from adp_cli.inputs import parse_yaml
 
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise ConfigError(f"ADP_PRICES_FILE {path}: cannot read it: {error}") from error
+        doc = parse_yaml(Path(path).read_text(encoding="utf-8"), f"ADP_PRICES_FILE {path}") or {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"ADP_PRICES_FILE {path}: cannot read it: {error}") from None
+    except InputError as error:
+        raise ConfigError(str(error)) from None
     if not isinstance(doc, dict):
         raise ConfigError(f"ADP_PRICES_FILE {path}: expected a mapping of model id to price")
     overrides: dict[str, Price] = {}
@@ -211,8 +214,8 @@ def _override_prices(path: str | None) -> dict[str, Price]:
                 unit = TOKENS
         except (TypeError, ValueError) as error:
             raise ConfigError(f"ADP_PRICES_FILE {path}: bad price for {model!r}: {entry!r}") from error
-        if paid_in < 0 or paid_out < 0:
-            raise ConfigError(f"ADP_PRICES_FILE {path}: negative price for {model!r}")
+        if not (math.isfinite(paid_in) and math.isfinite(paid_out)) or paid_in < 0 or paid_out < 0:
+            raise ConfigError(f"ADP_PRICES_FILE {path}: price for {model!r} must be a finite amount >= 0")
         overrides[str(model)] = Price(paid_in, paid_out, unit, "ADP_PRICES_FILE")
     return overrides
 

@@ -194,7 +194,7 @@ def _first_line_is_json(text: str) -> bool:
         return False
     try:
         json.loads(first)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):
         return False
     return True
 
@@ -204,6 +204,8 @@ def _json_document(text: str, name: str) -> Source:
         return Source(iter([json.loads(text)]), batch=False, name=name)
     except json.JSONDecodeError as error:
         raise InputError(f"{name}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}") from None
+    except ValueError as error:  # e.g. an integer beyond Python's digit limit
+        raise InputError(f"{name}: invalid JSON value: {error}") from None
     except RecursionError:
         raise InputError(f"{name}: JSON nested too deeply") from None
 
@@ -215,20 +217,28 @@ def _json_source(handle: IO[bytes], name: str) -> Source:
     return _json_document(_read_all(buffered, name), name)
 
 
-def _yaml_source(text: str, name: str) -> Source:
+def parse_yaml(text: str, name: str) -> Any:
+    """``yaml.safe_load`` with every way it can fail (bad syntax, a 13th month, a 5000-digit int,
+    deep nesting) turned into one InputError line."""
     import yaml
 
-    if not text.strip():
-        raise InputError(f"{name}: empty input")
     try:
-        document = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise InputError(f"{name}: invalid YAML{where}: {problem}") from None
+    except (ValueError, OverflowError) as error:
+        raise InputError(f"{name}: invalid YAML value: {error}") from None
     except RecursionError:
         raise InputError(f"{name}: YAML nested too deeply") from None
+
+
+def _yaml_source(text: str, name: str) -> Source:
+    if not text.strip():
+        raise InputError(f"{name}: empty input")
+    document = parse_yaml(text, name)
     if isinstance(document, list):
         return Source(iter(document), batch=True, name=name)
     return Source(iter([document]), batch=False, name=name)
@@ -250,6 +260,8 @@ def _json_lines(stream: IO[bytes], name: str) -> Iterator[Any]:
                 yield ItemError(f"{name} line {number}: not UTF-8 text")
             except json.JSONDecodeError as error:
                 yield ItemError(f"{name} line {number}: invalid JSON: {error.msg} (column {error.colno})")
+            except ValueError as error:
+                yield ItemError(f"{name} line {number}: invalid JSON value: {error}")
             except RecursionError:
                 yield ItemError(f"{name} line {number}: JSON nested too deeply")
 
@@ -278,6 +290,8 @@ def _json_array(stream: IO[bytes], name: str) -> Iterator[Any]:
                         raise InputError(f"{name}: invalid JSON array element: {error.msg}") from None
                     document = None
                     end = -1
+                except ValueError as error:
+                    raise InputError(f"{name}: invalid JSON array element: {error}") from None
                 except RecursionError:
                     raise InputError(f"{name}: JSON nested too deeply") from None
                 if end >= 0 and (eof or (end < len(buffer) and buffer[end] in " \t\r\n,]")):

@@ -29,20 +29,29 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from adp_cli.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# No shrinking: a failing example is reported as found, so a failing run stays as quick as a
+# passing one (the whole file runs in well under a minute either way).
 FUZZ = settings(
-    max_examples=60,
+    max_examples=40,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
     database=None,  # write nothing into the repository
     derandomize=True,  # the same examples on every run, so CI failures are reproducible
 )
+
+FUZZ_MORE = settings(FUZZ, max_examples=80)
+
+# Every test runs in the isolated environment of conftest's ``env`` (no key, private ledger and
+# cache, a temporary working directory); as a mark, so Hypothesis does not print it with examples.
+pytestmark = pytest.mark.usefixtures("env")
 
 COMMANDS = ("casual", "structure", "bpm")
 WIZARD_KEYS = (
@@ -141,7 +150,8 @@ def _context(result: Result) -> str:
 
 
 def assert_one_error_line(err: str, result: Result) -> str:
-    lines = err.strip("\n").splitlines()
+    """Exactly one line (a newline or carriage return from the input must not break it)."""
+    lines = err.rstrip("\n").replace("\r", "\n").split("\n")
     assert len(lines) == 1, "expected exactly one error line on stderr\n" + _context(result)
     assert lines[0].startswith("adp: error: "), _context(result)
     return lines[0]
@@ -185,7 +195,7 @@ def check_batch(result: Result, *, expect_items: int | None = None) -> list[dict
     code, out, err = result
     assert code in (0, 1, 2), _context(result)
     lines = []
-    for raw in out.splitlines():
+    for raw in out.split("\n")[:-1] if out else []:  # JSON Lines: split on \n only (U+2028 may be in a string)
         line = _strict_json(raw)
         assert isinstance(line, dict) and isinstance(line.get("index"), int), _context(result)
         if "error" in line:
@@ -207,7 +217,7 @@ def check_batch(result: Result, *, expect_items: int | None = None) -> list[dict
 def check_any(result: Result, *, dry_run: bool = False) -> None:
     """Input of unknown shape (random stdin): judged as a batch if the output is batch lines."""
     code, out, _ = result
-    lines = out.splitlines()
+    lines = out.split("\n")[:-1] if out else []
     looks_batch = bool(lines) and all(_is_index_line(line) for line in lines)
     if looks_batch or (code == 0 and not out and not dry_run) or (code == 1 and not dry_run):
         check_batch(result)
@@ -312,7 +322,7 @@ def _wizard_flags(command: str) -> st.SearchStrategy[list[str]]:
 # Random documents in files
 
 
-@FUZZ
+@FUZZ_MORE
 @given(
     command=st.sampled_from(COMMANDS),
     fmt=st.sampled_from(["json", "yaml", "yml", "noext-json", "noext-yaml"]),
@@ -320,16 +330,17 @@ def _wizard_flags(command: str) -> st.SearchStrategy[list[str]]:
     data=st.data(),
 )
 @example(command="casual", fmt="json", document={"genre": 0}, data=None).via("a wrongly typed genre under --genre")
-def test_random_documents_dry_run(env, capsys, tmp_path, command, fmt, document, data) -> None:
+def test_random_documents_dry_run(capsys, tmp_path, command, fmt, document, data) -> None:
     flags = data.draw(_wizard_flags(command)) if data is not None else ["--genre=Rock"]
     path = write_document(tmp_path, fmt, document)
     result = run_main(capsys, [command, str(path), "--dry-run", "--json", "-q", *flags])
     check_single(result, dry_run=True)
 
 
+@pytest.mark.usefixtures("offline_provider")
 @FUZZ
 @given(command=st.sampled_from(COMMANDS), fmt=st.sampled_from(["json", "yaml", "noext-json"]), document=ANY_DOCUMENT)
-def test_random_documents_offline(env, capsys, tmp_path, offline_provider, command, fmt, document) -> None:
+def test_random_documents_offline(capsys, tmp_path, command, fmt, document) -> None:
     path = write_document(tmp_path, fmt, document)
     result = run_main(capsys, [command, str(path), "--provider", "offline", "--json", "-q"])
     if isinstance(document, list):
@@ -340,7 +351,7 @@ def test_random_documents_offline(env, capsys, tmp_path, offline_provider, comma
 
 @FUZZ
 @given(command=st.sampled_from(COMMANDS), document=WIZARDISH)
-def test_random_documents_groq_without_key(env, capsys, tmp_path, command, document) -> None:
+def test_random_documents_groq_without_key(capsys, tmp_path, command, document) -> None:
     """No key: a valid item ends in 'GROQ_API_KEY is not set', an invalid one in its input error."""
     path = write_document(tmp_path, "json", document)
     result = run_main(capsys, [command, str(path), "-q"])
@@ -348,20 +359,21 @@ def test_random_documents_groq_without_key(env, capsys, tmp_path, command, docum
     assert result[0] == 2, _context(result)
 
 
+@pytest.mark.usefixtures("offline_provider")
 @FUZZ
 @given(
     command=st.sampled_from(COMMANDS),
     fmt=st.sampled_from(["jsonl", "json-array", "yaml-list"]),
     documents=st.lists(ANY_DOCUMENT, max_size=6),
 )
-def test_random_batches_offline(env, capsys, tmp_path, offline_provider, command, fmt, documents) -> None:
+def test_random_batches_offline(capsys, tmp_path, command, fmt, documents) -> None:
     path = write_batch(tmp_path, fmt, documents)
     result = run_main(capsys, [command, str(path), "--provider", "offline", "-q", "-j", "2"])
     check_batch(result, expect_items=len(documents))
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "json-array", "yaml-list"])
-def test_batch_with_dry_run_is_one_line_error(env, capsys, tmp_path, fmt) -> None:
+def test_batch_with_dry_run_is_one_line_error(capsys, tmp_path, fmt) -> None:
     path = write_batch(tmp_path, fmt, [{"genre": "Rock"}, {"genre": "Jazz"}])
     result = run_main(capsys, ["casual", str(path), "--dry-run"])
     check_single(result)
@@ -447,36 +459,60 @@ def _assert_names_field(result: Result, names: list[str]) -> None:
         assert any(name in message for name in names), f"the error should name {names[0]!r}\n" + _context(result)
 
 
-@pytest.mark.parametrize("value_name", list(WRONG_VALUES))
-@pytest.mark.parametrize("path", WIZARD_FIELDS, ids=lambda p: ".".join(map(str, p)))
-def test_wrong_type_for_wizard_field(env, capsys, tmp_path, path, value_name) -> None:
-    document = _with(WIZARD_BASE, path, WRONG_VALUES[value_name])
-    file = tmp_path / "item.json"
-    file.write_text(json.dumps(document), encoding="utf-8")
-    dotted = ".".join(map(str, path))
-    for command in COMMANDS:
-        result = run_main(capsys, [command, str(file), "--dry-run", "--json", "-q"])
+def _problems(result: Result, names: list[str], label: str) -> list[str]:
+    """What is wrong with one run (empty when it ended well): for the wrong-type tables."""
+    try:
         check_single(result, dry_run=True)
-        _assert_names_field(result, [dotted])
+        if result[0] == 2 and not result[1]:
+            message = result[2].strip()
+            if not any(name in message for name in names):
+                return [f"{label}: the error does not name {names[0]!r}: {message}"]
+    except AssertionError as error:
+        return [f"{label}: {str(error).splitlines()[0]} | exit {result[0]} | {result[2].strip()[:300]}"]
+    return []
 
 
-@pytest.mark.parametrize("value_name", list(WRONG_VALUES))
+@pytest.mark.parametrize("path", WIZARD_FIELDS, ids=lambda p: ".".join(map(str, p)))
+def test_wrong_type_for_wizard_field(capsys, tmp_path, path) -> None:
+    """Each wrong value: exit 0 (accepted) or one exit-2 line that names the field."""
+    dotted = ".".join(map(str, path))
+    file = tmp_path / "item.json"
+    problems: list[str] = []
+    for value_name, value in WRONG_VALUES.items():
+        file.write_text(json.dumps(_with(WIZARD_BASE, path, value)), encoding="utf-8")
+        for command in ("casual", "bpm"):
+            result = run_main(capsys, [command, str(file), "--dry-run", "--json", "-q"])
+            problems += _problems(result, [dotted], f"{command} {dotted}={value_name}")
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize("field", BPM_FIELDS)
 @pytest.mark.parametrize("spelling", ["snake", "camel"])
-def test_wrong_type_for_bpm_input_field(env, capsys, tmp_path, field, value_name, spelling) -> None:
+def test_wrong_type_for_bpm_input_field(capsys, tmp_path, field, spelling) -> None:
     base = BPM_BASE if spelling == "snake" else {_camel(k): v for k, v in BPM_BASE.items()}
     key = field if spelling == "snake" else _camel(field)
-    document = dict(base, **{key: WRONG_VALUES[value_name]})
     file = tmp_path / "bpm.yaml"
-    file.write_text(_yaml_text(document), encoding="utf-8")
-    result = run_main(capsys, ["bpm", str(file), "--dry-run", "--json", "-q"])
-    check_single(result, dry_run=True)
-    _assert_names_field(result, [field, _camel(field)])
+    problems: list[str] = []
+    for value_name, value in WRONG_VALUES.items():
+        file.write_text(_yaml_text(dict(base, **{key: value})), encoding="utf-8")
+        result = run_main(capsys, ["bpm", str(file), "--dry-run", "--json", "-q"])
+        problems += _problems(result, [field, _camel(field)], f"bpm {key}={value_name}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("key", ["a\nb", "x\r\nadp: error: forged", "tab\there", "\u2028"])
+def test_unknown_key_with_line_breaks_stays_one_line(capsys, tmp_path, key) -> None:
+    """The error quotes the unknown key; a newline inside it must not split (or forge) lines."""
+    file = tmp_path / "item.json"
+    file.write_text(json.dumps({"genre": "Rock", key: 1}), encoding="utf-8")
+    result = run_main(capsys, ["casual", str(file), "--dry-run", "-q"])
+    check_single(result)
+    assert result[0] == 2, _context(result)
 
 
 @pytest.mark.parametrize("genre", [0, 1.5, True, [1, 2], ["ab"], [["a", "b", "c"]], {"primary": 5}])
 @pytest.mark.parametrize("command", COMMANDS)
-def test_flag_over_wrongly_typed_file_field(env, capsys, tmp_path, command, genre) -> None:
+def test_flag_over_wrongly_typed_file_field(capsys, tmp_path, command, genre) -> None:
     """``--genre``/``--subgenre`` replace the file's genre; a non-mapping genre there must not crash."""
     file = tmp_path / "item.json"
     file.write_text(json.dumps({"genre": genre}), encoding="utf-8")
@@ -532,15 +568,16 @@ def generation_flags(draw: st.DrawFn, command: str) -> list[str]:
 
 @FUZZ
 @given(command=st.sampled_from(COMMANDS), data=st.data())
-def test_random_flags_dry_run(env, capsys, command, data) -> None:
+def test_random_flags_dry_run(capsys, command, data) -> None:
     flags = data.draw(generation_flags(command))
     result = run_main(capsys, [command, *flags, "--dry-run", "--json", "-q"])
     check_single(result, dry_run=True)
 
 
+@pytest.mark.usefixtures("offline_provider")
 @FUZZ
 @given(command=st.sampled_from(COMMANDS), data=st.data())
-def test_random_flags_offline(env, capsys, offline_provider, command, data) -> None:
+def test_random_flags_offline(capsys, command, data) -> None:
     flags = [f for f in data.draw(generation_flags(command)) if not f.startswith("--provider")]
     result = run_main(capsys, [command, *flags, "--provider", "offline", "--json", "-q"])
     check_single(result, want_result="bpm" if command == "bpm" else "phrase")
@@ -548,7 +585,7 @@ def test_random_flags_offline(env, capsys, offline_provider, command, data) -> N
 
 @FUZZ
 @given(command=st.sampled_from(COMMANDS), data=st.data())
-def test_random_flags_groq_without_key(env, capsys, command, data) -> None:
+def test_random_flags_groq_without_key(capsys, command, data) -> None:
     flags = [f for f in data.draw(generation_flags(command)) if not f.startswith("--provider")]
     result = run_main(capsys, [command, *flags, "-q"])
     check_single(result)
@@ -585,7 +622,7 @@ def test_random_flags_groq_without_key(env, capsys, command, data) -> None:
     ids=lambda args: " ".join(a[:30] for a in args),
 )
 @pytest.mark.parametrize("mode", ["dry-run", "offline", "groq"])
-def test_bad_flag_values(env, capsys, args, mode) -> None:
+def test_bad_flag_values(capsys, args, mode) -> None:
     extra = {"dry-run": ["--dry-run", "--json", "-q"], "offline": ["--provider=offline", "--json", "-q"], "groq": ["-q"]}[mode]
     if mode == "offline":
         pytest.importorskip("adp_cli.offline")
@@ -595,7 +632,7 @@ def test_bad_flag_values(env, capsys, args, mode) -> None:
         assert result[0] == 2, _context(result)
 
 
-def test_usage_errors_are_one_line_from_the_console_script(env) -> None:
+def test_usage_errors_are_one_line_from_the_console_script() -> None:
     """Typer's own usage errors (not just adp's) end in one line and exit 2 outside the test runner."""
     for args in (["casual", "--poetic-level", "abc"], ["cost", "--tokens", "-1"], ["models", "--nope"], ["frobnicate"]):
         result = run_sub(args)
@@ -613,7 +650,7 @@ def test_usage_errors_are_one_line_from_the_console_script(env) -> None:
 )
 @example(text=None, tokens=10**400, output_tokens=None, model=None, as_json=True).via("more tokens than a float holds")
 @example(text=None, tokens=1, output_tokens=10**400, model="llama-3.3-70b-versatile", as_json=False).via("output tokens")
-def test_random_cost_arguments(env, capsys, text, tokens, output_tokens, model, as_json) -> None:
+def test_random_cost_arguments(capsys, text, tokens, output_tokens, model, as_json) -> None:
     args = ["cost"]
     if tokens is not None:
         args.append(f"--tokens={tokens}")
@@ -633,7 +670,7 @@ def test_random_cost_arguments(env, capsys, text, tokens, output_tokens, model, 
 
 @FUZZ
 @given(category=st.none() | TEXT | st.sampled_from(["text", "TEXT", "guard", "tts", "audio", "compound"]), as_json=st.booleans(), live=st.booleans())
-def test_random_models_arguments(env, capsys, category, as_json, live) -> None:
+def test_random_models_arguments(capsys, category, as_json, live) -> None:
     args = ["models"]
     if category is not None:
         args.append(f"--category={category}")
@@ -653,7 +690,7 @@ def test_random_models_arguments(env, capsys, category, as_json, live) -> None:
 @given(days=INTS)
 @example(days=1_000_000).via("more days back than the calendar holds")
 @example(days=10**12)
-def test_random_ledger_days(env, capsys, days) -> None:
+def test_random_ledger_days(capsys, days) -> None:
     Path(os.environ["COST_TRACKING_FILE"]).write_text(json.dumps({"version": 1, "days": {}}), encoding="utf-8")
     result = run_main(capsys, ["cost", "--ledger", f"--days={days}", "--json"])
     check_single(result)
@@ -674,21 +711,22 @@ STDIN = (
 
 @FUZZ
 @given(command=st.sampled_from(COMMANDS), payload=STDIN)
-def test_random_stdin_dry_run(env, capsys, command, payload) -> None:
+def test_random_stdin_dry_run(capsys, command, payload) -> None:
     result = run_main(capsys, [command, "-", "--dry-run", "--json", "-q"], stdin_bytes=payload)
     check_single(result, dry_run=True)
 
 
+@pytest.mark.usefixtures("offline_provider")
 @FUZZ
 @given(command=st.sampled_from(COMMANDS), payload=STDIN)
-def test_random_stdin_offline(env, capsys, offline_provider, command, payload) -> None:
+def test_random_stdin_offline(capsys, command, payload) -> None:
     result = run_main(capsys, [command, "-", "--provider", "offline", "--json", "-q"], stdin_bytes=payload)
     check_any(result)
 
 
 @FUZZ
 @given(payload=STDIN, as_json=st.booleans())
-def test_random_stdin_cost(env, capsys, payload, as_json) -> None:
+def test_random_stdin_cost(capsys, payload, as_json) -> None:
     result = run_main(capsys, ["cost", "-", *(["--json"] if as_json else [])], stdin_bytes=payload)
     check_single(result)
     if result[0] == 0 and as_json:
@@ -731,7 +769,7 @@ EDGE_FILES: dict[str, tuple[str, bytes | None, set[int]]] = {
 
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("case", list(EDGE_FILES))
-def test_edge_files(env, capsys, tmp_path, case, command) -> None:
+def test_edge_files(capsys, tmp_path, case, command) -> None:
     name, content, allowed = EDGE_FILES[case]
     path = tmp_path / name
     if content is not None:
@@ -743,7 +781,7 @@ def test_edge_files(env, capsys, tmp_path, case, command) -> None:
 
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("name", ["folder", "folder.json", "folder.yaml", "folder.jsonl", ""])
-def test_directory_as_input(env, capsys, tmp_path, command, name) -> None:
+def test_directory_as_input(capsys, tmp_path, command, name) -> None:
     target = tmp_path / name if name else Path(".")  # "" is the working directory
     target.mkdir(exist_ok=True)
     for extra in (["--dry-run"], ["--provider", "offline"], []):
@@ -757,7 +795,7 @@ def test_directory_as_input(env, capsys, tmp_path, command, name) -> None:
     [BOM + b'{"genre": "Rock"}', BOM + b"genre: Rock\n", b'\n\n  {"genre": "Rock"}\n'],
     ids=["bom-json", "bom-yaml", "leading-blank-lines"],
 )
-def test_stdin_bom_and_blank_lines_work(env, capsys, payload) -> None:
+def test_stdin_bom_and_blank_lines_work(capsys, payload) -> None:
     result = run_main(capsys, ["casual", "-", "--dry-run", "--json", "-q"], stdin_bytes=payload)
     check_single(result, dry_run=True)
     assert result[0] == 0, _context(result)
@@ -767,7 +805,7 @@ def test_stdin_bom_and_blank_lines_work(env, capsys, payload) -> None:
     "case",
     ["directory", "missing", "non-utf8", "empty"],
 )
-def test_cost_edge_files(env, capsys, tmp_path, case) -> None:
+def test_cost_edge_files(capsys, tmp_path, case) -> None:
     path = tmp_path / "input.txt"
     if case == "directory":
         path.mkdir()
@@ -784,7 +822,8 @@ def test_cost_edge_files(env, capsys, tmp_path, case) -> None:
 # Batches with bad lines
 
 
-def test_jsonl_one_bad_line_among_good_ones(env, capsys, tmp_path, offline_provider) -> None:
+@pytest.mark.usefixtures("offline_provider")
+def test_jsonl_one_bad_line_among_good_ones(capsys, tmp_path) -> None:
     lines = [
         b'{"genre": "a"}',  # 0 ok
         b"{bad",  # 1 invalid JSON
@@ -808,8 +847,9 @@ def test_jsonl_one_bad_line_among_good_ones(env, capsys, tmp_path, offline_provi
         assert [line["index"] for line in out if "error" not in line] == [0, 2, 4, 10], _context(result)
 
 
+@pytest.mark.usefixtures("offline_provider")
 @pytest.mark.parametrize("where", ["jsonl", "json-array"])
-def test_batch_huge_int_item_does_not_stop_the_others(env, capsys, tmp_path, offline_provider, where) -> None:
+def test_batch_huge_int_item_does_not_stop_the_others(capsys, tmp_path, where) -> None:
     """An integer over Python's 4300-digit limit is one bad item (or a bad input), not a crash."""
     huge = "1" + "0" * 5000
     items = ['{"genre": "a"}', '{"bpm": ' + huge + "}", '{"genre": "b"}']
@@ -821,12 +861,13 @@ def test_batch_huge_int_item_does_not_stop_the_others(env, capsys, tmp_path, off
         assert result[0] == 1 and [line["index"] for line in out] == [0, 1, 2], _context(result)
 
 
+@pytest.mark.usefixtures("offline_provider")
 @pytest.mark.parametrize(
     "item_id",
     ["2024-01-01", "2024-01-01 10:00:00", "!!binary aGVsbG8=", "!!set {a}", "&a [*a]", ".nan", "0x" + "f" * 5000],
     ids=["date", "datetime", "bytes", "set", "recursive", "nan", "huge-hex-int"],
 )
-def test_yaml_batch_with_odd_ids(env, capsys, tmp_path, offline_provider, item_id) -> None:
+def test_yaml_batch_with_odd_ids(capsys, tmp_path, item_id) -> None:
     """A YAML batch item whose id is no JSON value still gets its own line; the others go on."""
     path = tmp_path / "items.yaml"
     path.write_text(f"- id: {item_id}\n  genre: Rock\n- id: two\n  genre: Jazz\n", encoding="utf-8")
@@ -835,8 +876,9 @@ def test_yaml_batch_with_odd_ids(env, capsys, tmp_path, offline_provider, item_i
     assert out[1].get("id") == "two" and "phrase" in out[1], _context(result)
 
 
+@pytest.mark.usefixtures("offline_provider")
 @pytest.mark.parametrize("case", ["missing-folder", "directory", "non-utf8-previous"])
-def test_batch_output_file_problems(env, capsys, tmp_path, offline_provider, case) -> None:
+def test_batch_output_file_problems(capsys, tmp_path, case) -> None:
     source = tmp_path / "items.jsonl"
     source.write_text('{"genre": "Rock"}\n', encoding="utf-8")
     output = tmp_path / "out.jsonl"
@@ -861,7 +903,9 @@ DEEP_IN_FIELD = '{"genre": ' + "[" * 50_000 + "]" * 50_000 + "}"
 @pytest.mark.parametrize("text", [DEEP_LIST, DEEP_OBJECT, DEEP_IN_FIELD], ids=["list", "object", "in-field"])
 @pytest.mark.parametrize("where", ["item.json", "item.yaml", "item", "item.jsonl", "stdin"])
 @pytest.mark.parametrize("mode", ["dry-run", "offline"])
-def test_deeply_nested_input(env, capsys, tmp_path, text, where, mode) -> None:
+def test_deeply_nested_input(capsys, tmp_path, text, where, mode) -> None:
+    if where == "item.yaml" and mode == "offline":
+        pytest.skip("pure-Python YAML at this depth is slow; the dry-run case covers it")
     if mode == "offline":
         pytest.importorskip("adp_cli.offline")
     extra = ["--dry-run", "--json", "-q"] if mode == "dry-run" else ["--provider", "offline", "--json", "-q"]
@@ -883,7 +927,7 @@ HUGE = "1" + "0" * 5000  # over Python 3.11's 4300-digit int limit
 
 @pytest.mark.parametrize("field", ["bpm", "id"])
 @pytest.mark.parametrize("where", ["item.json", "item.yaml", "item", "stdin"])
-def test_huge_integers(env, capsys, tmp_path, field, where) -> None:
+def test_huge_integers(capsys, tmp_path, field, where) -> None:
     text = f'{{"{field}": {HUGE}, "genre": "Rock"}}'
     if where == "stdin":
         result = run_main(capsys, ["casual", "-", "--dry-run", "--json", "-q"], stdin_bytes=text.encode())
@@ -910,7 +954,7 @@ def test_huge_integers(env, capsys, tmp_path, field, where) -> None:
     ],
 )
 @pytest.mark.parametrize("command", COMMANDS)
-def test_json_non_finite_numbers(env, capsys, tmp_path, text, command) -> None:
+def test_json_non_finite_numbers(capsys, tmp_path, text, command) -> None:
     path = tmp_path / "item.json"
     path.write_text(text, encoding="utf-8")
     result = run_main(capsys, [command, str(path), "--dry-run", "--json", "-q"])
@@ -942,7 +986,7 @@ YAML_HOSTILE = {
 
 @pytest.mark.parametrize("case", list(YAML_HOSTILE))
 @pytest.mark.parametrize("where", ["item.yaml", "stdin"])
-def test_hostile_yaml(env, capsys, tmp_path, case, where) -> None:
+def test_hostile_yaml(capsys, tmp_path, case, where) -> None:
     text = YAML_HOSTILE[case]
     for command in COMMANDS:
         if where == "stdin":
@@ -970,21 +1014,22 @@ YAML_BOMBS = {
 
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("bomb", list(YAML_BOMBS))
-def test_yaml_billion_laughs_single(env, tmp_path, command, bomb) -> None:
+def test_yaml_billion_laughs_single(tmp_path, command, bomb) -> None:
     path = tmp_path / "bomb.yaml"
     path.write_text(YAML_BOMBS[bomb], encoding="utf-8")
     started = time.monotonic()
-    result = run_sub([command, str(path), "--dry-run", "-q"], timeout=10, memory_mb=1500)
+    result = run_sub([command, str(path), "--dry-run", "-q"], timeout=8, memory_mb=1500)
     check_single(result)
-    assert result[0] == 2 and time.monotonic() - started < 10, _context(result)
+    assert result[0] == 2 and time.monotonic() - started < 8, _context(result)
 
 
-def test_yaml_billion_laughs_as_batch_item_id(env, tmp_path, offline_provider) -> None:
+@pytest.mark.usefixtures("offline_provider")
+def test_yaml_billion_laughs_as_batch_item_id(tmp_path) -> None:
     """A bomb in a batch item's ``id`` must not be expanded into the output line."""
     laughs = _billion_laughs("").replace("\n", "\n  ").rstrip()
     path = tmp_path / "bomb.yaml"
     path.write_text(f"- bombs:\n  {laughs}\n  genre: Rock\n- id: *i\n  genre: Rock\n- genre: Jazz\n", encoding="utf-8")
-    result = run_sub(["casual", str(path), "--provider", "offline", "-q"], timeout=10, memory_mb=1500)
+    result = run_sub(["casual", str(path), "--provider", "offline", "-q"], timeout=8, memory_mb=1500)
     out = check_batch(result, expect_items=3)
     assert len(result[1]) < 100_000, "the output must not carry the expanded bomb"
     assert "phrase" in out[2], _context(result)
@@ -1015,9 +1060,11 @@ def big_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return files
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-@pytest.mark.parametrize("case", ["json-string", "json-string-no-extension", "over-64mb-json", "yaml-garbage"])
-def test_50mb_file_fails_fast(env, big_files, command, case) -> None:
+@pytest.mark.parametrize(
+    "case,command",
+    [*(("json-string", command) for command in COMMANDS), ("json-string-no-extension", "casual"), ("over-64mb-json", "bpm"), ("yaml-garbage", "structure")],
+)
+def test_50mb_file_fails_fast(big_files, case, command) -> None:
     started = time.monotonic()
     result = run_sub([command, str(big_files[case]), "--dry-run", "-q"], timeout=10)
     check_single(result)
@@ -1025,23 +1072,23 @@ def test_50mb_file_fails_fast(env, big_files, command, case) -> None:
     assert time.monotonic() - started < 10
 
 
-def test_50mb_yaml_scalar_fails_fast(env, big_files) -> None:
+def test_50mb_yaml_scalar_fails_fast(big_files) -> None:
     """50 MB of plain YAML text: one line of error in seconds, not half a minute and a gigabyte."""
     started = time.monotonic()
-    result = run_sub(["casual", str(big_files["yaml-scalar"]), "--dry-run", "-q"], timeout=10, memory_mb=4000)
+    result = run_sub(["casual", str(big_files["yaml-scalar"]), "--dry-run", "-q"], timeout=8, memory_mb=4000)
     check_single(result)
-    assert result[0] == 2 and time.monotonic() - started < 10, _context(result)
+    assert result[0] == 2 and time.monotonic() - started < 8, _context(result)
 
 
-def test_50mb_on_stdin_fails_fast(env, big_files) -> None:
+def test_50mb_on_stdin_fails_fast(big_files) -> None:
     result = run_sub(["casual", "-", "--dry-run", "-q"], stdin=big_files["json-string"], timeout=10)
     check_single(result)
     assert result[0] == 2, _context(result)
 
 
-def test_50mb_file_for_cost_finishes(env, big_files) -> None:
+def test_50mb_file_for_cost_finishes(big_files) -> None:
     """``cost --file`` on 50 MB: a count or a one-line error in reasonable time, not a hang."""
-    result = run_sub(["cost", "--file", str(big_files["json-string"]), "--json"], timeout=15)
+    result = run_sub(["cost", "--file", str(big_files["json-string"]), "--json"], timeout=8)
     check_single(result)
 
 
@@ -1065,7 +1112,7 @@ def test_50mb_file_for_cost_finishes(env, big_files) -> None:
     ],
     ids=lambda args: " ".join(args).encode("utf-8", "backslashreplace").decode(),
 )
-def test_non_utf8_argv(env, args) -> None:
+def test_non_utf8_argv(args) -> None:
     """Arguments that are not UTF-8 (a shell passes such bytes): exit 0 or a one-line exit 2."""
     check_single(run_sub(args))
 
@@ -1084,7 +1131,7 @@ PRICE_FILES = {
 
 
 @pytest.mark.parametrize("case", [*PRICE_FILES, "directory", "missing"])
-def test_bad_prices_file(env, capsys, tmp_path, monkeypatch, case) -> None:
+def test_bad_prices_file(capsys, tmp_path, monkeypatch, case) -> None:
     path = tmp_path / f"prices-{case}.yaml"
     if case == "directory":
         path.mkdir()
@@ -1099,7 +1146,7 @@ def test_bad_prices_file(env, capsys, tmp_path, monkeypatch, case) -> None:
 
 
 @pytest.mark.parametrize("content", [b"", b"\xff\xfe", b"[]", b"{}", b'{"version": 1, "days": []}', b"{" * 100_000, b'{"version": 1, "days": {"x": {}}}'])
-def test_corrupt_ledger(env, capsys, content) -> None:
+def test_corrupt_ledger(capsys, content) -> None:
     Path(os.environ["COST_TRACKING_FILE"]).write_bytes(content)
     result = run_main(capsys, ["cost", "--ledger", "--json"])
     check_single(result)
@@ -1118,14 +1165,14 @@ def test_corrupt_ledger(env, capsys, content) -> None:
         ("COST_TRACKING_FILE", "/nonexistent/dir/ledger.json"),
     ],
 )
-def test_bad_environment(env, capsys, monkeypatch, name, value) -> None:
+def test_bad_environment(capsys, monkeypatch, name, value) -> None:
     monkeypatch.setenv(name, value)
     for args in (["casual", "--genre=x", "-q"], ["casual", "--genre=x", "--dry-run", "-q", "--json"], ["cost", "--ledger"]):
         result = run_main(capsys, args)
         check_single(result, dry_run="--dry-run" in args)
 
 
-def test_prompts_dir_options(env, capsys, tmp_path) -> None:
+def test_prompts_dir_options(capsys, tmp_path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     bad = tmp_path / "bad"
