@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from adp_cli import render
-from adp_cli.errors import AdpError, InputError
+from adp_cli.errors import AdpError, InputError, UsageError
 from adp_cli.generation import (
     BPM,
     GroqSession,
@@ -54,8 +54,14 @@ def parse_item(task: Task, document: Any, flags: Flags) -> Item:
     return parse_wizard(apply_wizard_flags(document, flags))
 
 
-def _item_id(document: Any) -> Any:
-    return document.get("id") if isinstance(document, dict) else None
+def _item_id(document: Any) -> str | int | None:
+    """The id to echo: only a valid one (a string or a 64-bit integer), whatever the item holds."""
+    value = document.get("id") if isinstance(document, dict) else None
+    if isinstance(value, str) and len(value) <= 500:
+        return value
+    if type(value) is int and -(2**63) <= value < 2**63:
+        return value
+    return None
 
 
 @dataclass
@@ -156,10 +162,13 @@ def run_batch(
     quiet: bool,
 ) -> int:
     """Stream every item's line to stdout (and ``output``); return how many failed."""
-    done = resume(output) if output else set()
+    try:
+        done = resume(output) if output else set()
+        sink = _Sink(output) if output else None
+    except OSError as error:
+        raise UsageError(f"--output {output}: {error.strerror or error}") from None
     runner = _Runner(task, options, flags)
     totals = Totals(skipped=len(done))
-    sink = _Sink(output) if output else None
     started = time.perf_counter()
     try:
         with _progress(quiet) as advance, ThreadPoolExecutor(max_workers=concurrency) as pool:

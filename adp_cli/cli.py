@@ -18,6 +18,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from adp_cli import __version__
+from adp_cli.errors import one_line
 
 app = typer.Typer(
     name="adp",
@@ -273,11 +274,11 @@ def models_command(
 def cost_command(
     text: Annotated[Optional[str], typer.Argument(help="Text to count, or - for stdin.", show_default=False)] = None,
     file: Annotated[Optional[Path], typer.Option("--file", dir_okay=False, help="Count the tokens of this file.")] = None,
-    tokens: Annotated[Optional[int], typer.Option("--tokens", min=0, help="Price this many input tokens.")] = None,
-    output_tokens: Annotated[int, typer.Option("--output-tokens", min=0, help="Output tokens to add.")] = 0,
+    tokens: Annotated[Optional[int], typer.Option("--tokens", min=0, max=10**15, help="Price this many input tokens.")] = None,
+    output_tokens: Annotated[int, typer.Option("--output-tokens", min=0, max=10**15, help="Output tokens to add.")] = 0,
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="One model (default: every text model).")] = None,
     ledger: Annotated[bool, typer.Option("--ledger", help="Show spending per day and model from the ledger.")] = False,
-    days: Annotated[Optional[int], typer.Option("--days", min=1, help="With --ledger: the last N days.")] = None,
+    days: Annotated[Optional[int], typer.Option("--days", min=1, max=36500, help="With --ledger: the last N days.")] = None,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -313,7 +314,7 @@ def main() -> None:
     except TyperException as error:
         context = getattr(error, "ctx", None)
         command = context.command_path if context is not None else "adp"
-        sys.stderr.write(f"adp: error: {error.format_message()} (see '{command} --help')\n")
+        sys.stderr.write(f"adp: error: {one_line(error.format_message())} (see '{command} --help')\n")
         sys.exit(2)
     except typer.Abort:
         sys.stderr.write("adp: error: interrupted\n")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from adp_cli import catalog, render
 from adp_cli.errors import InputError, UsageError
+from adp_cli.inputs import MAX_DOCUMENT_BYTES
 
 
 def text_tokens(text: str | None, file: Path | None, tokens: int | None) -> int:
@@ -26,14 +27,23 @@ def text_tokens(text: str | None, file: Path | None, tokens: int | None) -> int:
 def _read_text(text: str | None, file: Path | None) -> str:
     try:
         if file is not None:
-            return file.read_text(encoding="utf-8")
+            return _limited(file.open("rb"), str(file))
         if text == "-":
-            return sys.stdin.buffer.read().decode("utf-8")
+            return _limited(sys.stdin.buffer, "stdin")
     except UnicodeDecodeError as error:
         raise InputError(f"{file or 'stdin'}: not UTF-8 text (byte {error.start})") from None
     except OSError as error:
         raise InputError(f"{file}: cannot read: {error.strerror or error}") from None
     return text or ""
+
+
+def _limited(stream: BinaryIO, name: str) -> str:
+    """Read up to the document limit: counting is for prompts, not corpora."""
+    with stream:
+        data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise InputError(f"{name}: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; too large to count")
+    return data.decode("utf-8")
 
 
 def cost_rows(tokens: int, output_tokens: int, model: str | None) -> list[dict[str, Any]]:

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def one_line(message: str) -> str:
+    """Errors are one line even when they quote user input that holds line breaks."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
 class AdpError(Exception):
     """Base of every error adp reports as one line; ``exit_code`` is what the CLI exits with."""
 

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from adp_cli.errors import InputError, UsageError
 
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # one document read whole; batches should be JSON Lines
 _CHUNK = 64 * 1024
 
 
@@ -223,16 +223,16 @@ def parse_yaml(text: str, name: str) -> Any:
     import yaml
 
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise InputError(f"{name}: invalid YAML{where}: {problem}") from None
-    except (ValueError, OverflowError) as error:
-        raise InputError(f"{name}: invalid YAML value: {error}") from None
     except RecursionError:
         raise InputError(f"{name}: YAML nested too deeply") from None
+    except Exception as error:  # noqa: BLE001 - PyYAML's constructors raise anything on bad scalars
+        raise InputError(f"{name}: invalid YAML value: {type(error).__name__}: {error}") from None
 
 
 def _yaml_source(text: str, name: str) -> Source:

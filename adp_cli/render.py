@@ -40,7 +40,9 @@ def error(message: str) -> None:
     """The one-line error every failure ends in."""
     from rich.markup import escape
 
-    err_console().print(f"[bold red]adp: error:[/] {escape(message)}", soft_wrap=True)
+    from adp_cli.errors import one_line
+
+    err_console().print(f"[bold red]adp: error:[/] {escape(one_line(message))}", soft_wrap=True)
 
 
 def _table(title: str | None, *columns: str, justify_right: Sequence[str] = ()) -> Table:

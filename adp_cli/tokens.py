@@ -48,6 +48,8 @@ O200K_SPECIAL_TOKENS = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
 
 # After this many counts in one process, one full encoder is cheaper than more small ones.
 _FULL_ENCODER_AFTER = 8
+# Beyond this many characters the per-text encoder costs more than the full one.
+_SMALL_TEXT = 100_000
 
 log = logging.getLogger("adp")
 
@@ -61,7 +63,7 @@ def count_tokens(text: str) -> int:
     except UnicodeEncodeError:  # lone surrogates: counted as U+FFFD, as tiktoken itself does
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     _counts_done[0] += 1
-    if _counts_done[0] > _FULL_ENCODER_AFTER:
+    if _counts_done[0] > _FULL_ENCODER_AFTER or len(text) > _SMALL_TEXT:
         return len(_full_encoder().encode_ordinary(text))
     return len(_encoder_for(text).encode_ordinary(text))
 

@@ -1,7 +1,7 @@
 """Batch throughput and memory: the real CLI in a subprocess against the loopback Groq.
 
     python bench/batch.py [--items 400] [--latency 0.2] [--jobs 16] [--rss-items 10000] [--runs 3]
-                          [--profile]
+                          [--profile] [--no-ledger]
 
 Part 1 (throughput): ``adp casual items.jsonl -j JOBS -q -m llama-3.1-8b-instant`` over ITEMS
 items with the stub answering each request after LATENCY seconds. With JOBS requests in flight
@@ -15,7 +15,8 @@ Part 2 (memory): RSS-ITEMS items at zero latency; the peak RSS of the adp proces
 adp and the stub share the machine).
 
 Every run's stdout is checked: one JSON line per item, in input order, none an error.
-``--profile`` adds a cProfile of a zero-latency batch run in-process (top functions).
+``--profile`` adds a cProfile of a zero-latency batch run in-process, worker threads included;
+``--no-ledger`` sets COST_TRACKING_FILE=off to show what the per-call ledger writes cost.
 Standard library only; COST_TRACKING_FILE and ADP_CACHE_DIR point into a temp folder and the
 token cache is warmed once before anything is timed.
 """
@@ -195,8 +196,12 @@ def warm_token_cache(env: dict[str, str], folder: Path) -> None:
         sys.exit(f"bench: warm-up failed:\n{warm.stderr}")
 
 
-def profile_in_process(items_file: Path, jobs: int, env: dict[str, str]) -> None:
-    """cProfile of the batch core in this process (stub at zero latency), top 25 by cumulative."""
+def profile_in_process(items_file: Path, jobs: int, env: dict[str, str], top: int = 30) -> None:
+    """cProfile of the batch core in this process, worker threads included (stub at zero latency).
+
+    Each thread gets its own profiler (``threading.setprofile`` starts one on the thread's first
+    event); their stats are merged, so the report shows where the workers spend their time.
+    """
     import cProfile
     import io
     import pstats
@@ -206,20 +211,35 @@ def profile_in_process(items_file: Path, jobs: int, env: dict[str, str]) -> None
     from adp_cli import batch, inputs
     from adp_cli.generation import CASUAL, Options
 
+    profilers: list[cProfile.Profile] = []
+
+    def start_thread_profiler(*_: object) -> None:
+        sys.setprofile(None)
+        profiler = cProfile.Profile()
+        profilers.append(profiler)
+        profiler.enable()
+
     saved = sys.stdout
     sys.stdout = io.StringIO()  # the JSON lines
-    profiler = cProfile.Profile()
+    main_profiler = cProfile.Profile()
+    threading.setprofile(start_thread_profiler)
+    started = time.perf_counter()
     try:
-        profiler.enable()
+        main_profiler.enable()
         batch.run_batch(CASUAL, inputs.open_source(str(items_file)), inputs.Flags(), Options(model=MODEL),
                         concurrency=jobs, output=None, quiet=True)
-        profiler.disable()
+        main_profiler.disable()
     finally:
+        threading.setprofile(None)  # type: ignore[arg-type]
         sys.stdout = saved
-    report = io.StringIO()
-    pstats.Stats(profiler, stream=report).sort_stats("cumulative").print_stats(25)
+    elapsed = time.perf_counter() - started
+    stats = pstats.Stats(main_profiler, stream=(report := io.StringIO()))
+    for profiler in profilers:
+        profiler.disable()
+        stats.add(profiler)
+    print(f"{len(profilers)} threads profiled; {elapsed:.2f} s wall under the profiler (times below are summed over threads)")
+    stats.sort_stats("cumulative").print_stats(top)
     print(report.getvalue())
-    print("note: cProfile sees the main thread only; worker threads run the requests.")
 
 
 def main() -> None:
@@ -229,7 +249,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=16, help="-j for both parts")
     parser.add_argument("--rss-items", type=int, default=10_000, help="items for the memory part (zero latency)")
     parser.add_argument("--runs", type=int, default=3, help="throughput runs (median reported)")
-    parser.add_argument("--profile", action="store_true", help="also cProfile a zero-latency batch in-process")
+    parser.add_argument("--profile", action="store_true", help="also cProfile a zero-latency batch in-process (all threads)")
+    parser.add_argument("--no-ledger", action="store_true", help="COST_TRACKING_FILE=off, to see what the ledger costs")
     args = parser.parse_args()
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -237,6 +258,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="adp-bench-batch-") as tmp, GroqStub() as stub:
         folder = Path(tmp)
         env = bench_env(folder, stub.base_url)
+        if args.no_ledger:
+            env["COST_TRACKING_FILE"] = "off"
         clock = StubClock(stub)
         warm_token_cache(env, folder)
 
@@ -260,8 +283,10 @@ def main() -> None:
         big = run_batch(big_file, args.rss_items, args.jobs, env, folder, clock)
         samples = big.rss_samples_mb
         curve = [samples[int(len(samples) * q)] for q in (0.1, 0.25, 0.5, 0.75, 0.9)] if samples else []
-        ledger = json.loads((folder / "daily-costs.json").read_text(encoding="utf-8"))
-        ledger_requests = sum(t["requests"] for day in ledger["days"].values() for t in day.values())
+        ledger_requests = None
+        if not args.no_ledger:
+            ledger = json.loads((folder / "daily-costs.json").read_text(encoding="utf-8"))
+            ledger_requests = sum(t["requests"] for day in ledger["days"].values() for t in day.values())
 
         if args.profile:
             print("\n--- cProfile: zero-latency batch in-process ---")
@@ -274,7 +299,8 @@ def main() -> None:
     print(f"throughput: {args.items} items, stub latency {args.latency * 1000:.0f} ms, -j {args.jobs} "
           f"(ideal {ideal:.1f} items/s), median of {args.runs}")
     print(f"  wall clock (incl. start-up, {startup:.2f} s before the first request/after the last): "
-          f"{wall_rate:.1f} items/s = {wall_ratio:.2f} of ideal")
+          f"{wall_rate:.1f} items/s = {wall_ratio:.2f} of ideal  "
+          f"[{'PASS' if wall_ratio >= THROUGHPUT_TARGET else 'FAIL'} >= {THROUGHPUT_TARGET}]")
     print(f"  steady state (stub: first request in -> last reply out): "
           f"{steady_rate:.1f} items/s = {steady_ratio:.2f} of ideal  "
           f"[{'PASS' if steady_ratio >= THROUGHPUT_TARGET else 'FAIL'} >= {THROUGHPUT_TARGET}]")
@@ -283,8 +309,11 @@ def main() -> None:
     if curve:
         print("  RSS along the run (10/25/50/75/90 %): " + " / ".join(f"{mb:.1f}" for mb in curve) + " MB")
     print(f"  zero-latency throughput: {big.wall_rate:.1f} items/s wall, {big.steady_rate:.1f} items/s steady")
-    print(f"ledger: {ledger_requests} requests recorded for {expected_requests} sent "
-          f"[{'OK' if ledger_requests == expected_requests else 'MISMATCH'}]")
+    if ledger_requests is None:
+        print("ledger: off (--no-ledger)")
+    else:
+        print(f"ledger: {ledger_requests} requests recorded for {expected_requests} sent "
+              f"[{'OK' if ledger_requests == expected_requests else 'MISMATCH'}]")
 
 
 if __name__ == "__main__":
