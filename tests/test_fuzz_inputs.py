@@ -34,8 +34,6 @@ from hypothesis import strategies as st
 
 from adp_cli.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
-
 # No shrinking: a failing example is reported as found, so a failing run stays as quick as a
 # passing one (the whole file runs in well under a minute either way).
 FUZZ = settings(

@@ -82,10 +82,10 @@ def reference_tokens(text: str) -> list[int]:
 @pytest.fixture
 def fresh_caches() -> Iterator[None]:
     """Leave no encoder built against a temporary cache or a patched sha behind."""
-    tokens._ranks.cache_clear()
+    tokens._index.cache_clear()
     tokens._full_encoder.cache_clear()
     yield
-    tokens._ranks.cache_clear()
+    tokens._index.cache_clear()
     tokens._full_encoder.cache_clear()
 
 
@@ -183,16 +183,29 @@ def test_cache_file_is_written_under_adp_cache_dir(
     monkeypatch.setenv("ADP_CACHE_DIR", str(folder))
     monkeypatch.setattr(tokens, "_FULL_ENCODER_AFTER", 10**9)
     assert count_tokens("hello world") == 2
-    cached = folder / f"o200k_base-{tokens.O200K_SHA256[:16]}.marshal"
+    cached = folder / f"o200k_base-{tokens.O200K_SHA256[:16]}.buckets"
     assert tokens._cache_file() == cached
     assert [p.name for p in folder.iterdir()] == [cached.name]  # no temporary left behind
-    ranks = marshal.loads(cached.read_bytes())
-    assert isinstance(ranks, dict)
+    ranks = cached_ranks(cached)
     assert len(ranks) == tokens.O200K_VOCAB_SIZE
     assert ranks[b"hello"] == 24912
 
 
-@pytest.mark.parametrize("junk", [b"", b"not marshal at all \x00\xff", marshal.dumps({b"a": 1}), marshal.dumps([1, 2])])
+def cached_ranks(cached: Path) -> dict[bytes, int]:
+    """Every rank in the bucketed cache file: the single bytes plus each bucket's tokens."""
+    singles, offsets, blob = marshal.loads(cached.read_bytes())
+    bounds = memoryview(offsets).cast("I")
+    ranks = dict(singles)
+    for key in range(len(bounds) - 1):
+        if bounds[key + 1] > bounds[key]:
+            ranks.update(marshal.loads(blob[bounds[key] : bounds[key + 1]])[1])
+    return ranks
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [b"", b"not marshal at all \x00\xff", marshal.dumps({b"a": 1}), marshal.dumps([1, 2]), marshal.dumps(({}, b"", b""))],
+)
 def test_corrupt_cache_file_is_rebuilt(
     env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_caches: None, junk: bytes
 ) -> None:
@@ -203,9 +216,9 @@ def test_corrupt_cache_file_is_rebuilt(
     cached = tokens._cache_file()
     assert cached.exists()
     cached.write_bytes(junk)
-    tokens._ranks.cache_clear()
+    tokens._index.cache_clear()
     assert count_tokens(text) == first == len(reference_tokens(text))
-    assert len(marshal.loads(cached.read_bytes())) == tokens.O200K_VOCAB_SIZE
+    assert len(cached_ranks(cached)) == tokens.O200K_VOCAB_SIZE
 
 
 def test_vocabulary_failing_its_sha256_is_a_config_error(
