@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ BUDGET_ENV = "ADP_DAILY_BUDGET_USD"
 LEDGER_FILENAME = "daily-costs.json"
 FORMAT_VERSION = 1
 LOCK_TIMEOUT_S = 30.0
+LOCK_POLL_S = 0.005
+_THREADS = threading.Lock()
 COST_SIGNIFICANT_DIGITS = 12
 _COUNTERS = ("requests", "prompt_tokens", "completion_tokens")
 
@@ -165,19 +168,20 @@ def _locked(path: Path) -> Iterator[None]:
 
     lock_path = f"{path}.lock"
     lock = FileLock(lock_path, timeout=LOCK_TIMEOUT_S)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise ConfigError(
-            f"ledger lock {lock_path} still held after {LOCK_TIMEOUT_S:g} s; "
-            "another adp may be stuck - stop it or delete the lock file"
-        ) from None
-    except OSError as err:
-        raise ConfigError(f"cannot lock ledger {lock_path}: {err}") from err
-    try:
-        yield
-    finally:
-        lock.release()
+    with _THREADS:  # threads of one process queue here instead of polling the lock file
+        try:
+            lock.acquire(poll_interval=LOCK_POLL_S)
+        except Timeout:
+            raise ConfigError(
+                f"ledger lock {lock_path} still held after {LOCK_TIMEOUT_S:g} s; "
+                "another adp may be stuck - stop it or delete the lock file"
+            ) from None
+        except OSError as err:
+            raise ConfigError(f"cannot lock ledger {lock_path}: {err}") from err
+        try:
+            yield
+        finally:
+            lock.release()
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -274,8 +278,6 @@ class Tab:
     """
 
     def __init__(self) -> None:
-        import threading
-
         self._budget = _budget()
         self._spent = spent_today() if self._budget is not None else 0.0
         self._lock = threading.Lock()

@@ -18,6 +18,7 @@ import gzip
 import hashlib
 import logging
 import marshal
+import threading
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -98,8 +99,17 @@ def _reachable_ranks(text: str) -> dict[bytes, int]:
     return reachable
 
 
-@cache
 def _full_encoder() -> tiktoken.Encoding:
+    """Built once per process even when many batch workers ask at the same moment."""
+    with _FULL_ENCODER_LOCK:
+        return _build_full_encoder()
+
+
+_FULL_ENCODER_LOCK = threading.Lock()
+
+
+@cache
+def _build_full_encoder() -> tiktoken.Encoding:
     import tiktoken
 
     singles, offsets, blob = _index()

@@ -83,10 +83,10 @@ def reference_tokens(text: str) -> list[int]:
 def fresh_caches() -> Iterator[None]:
     """Leave no encoder built against a temporary cache or a patched sha behind."""
     tokens._index.cache_clear()
-    tokens._full_encoder.cache_clear()
+    tokens._build_full_encoder.cache_clear()
     yield
     tokens._index.cache_clear()
-    tokens._full_encoder.cache_clear()
+    tokens._build_full_encoder.cache_clear()
 
 
 @pytest.fixture
@@ -167,10 +167,10 @@ def test_full_encoder_path_gives_the_same_counts(
     monkeypatch.setattr(tokens, "_counts_done", [0])
     sample = CORPUS[:12]
     small = [count_tokens(text) for text in sample[: tokens._FULL_ENCODER_AFTER]]
-    assert tokens._full_encoder.cache_info().currsize == 0  # still on the subset path
+    assert tokens._build_full_encoder.cache_info().currsize == 0  # still on the subset path
     assert tokens._counts_done[0] == tokens._FULL_ENCODER_AFTER
     full = [count_tokens(text) for text in CORPUS]
-    assert tokens._full_encoder.cache_info().currsize == 1  # switched to one full encoder
+    assert tokens._build_full_encoder.cache_info().currsize == 1  # switched to one full encoder
     assert small == [len(reference_tokens(text)) for text in sample[: tokens._FULL_ENCODER_AFTER]]
     assert full == [len(reference_tokens(text)) for text in CORPUS]
     assert tokens._full_encoder().encode_ordinary(CORPUS[0]) == reference_tokens(CORPUS[0])
@@ -239,3 +239,16 @@ def test_shipped_vocabulary_passes_its_sha256(env: dict[str, str]) -> None:
     data = tokens._shipped_vocabulary()
     assert hashlib.sha256(data).hexdigest() == tokens.O200K_SHA256
     assert tokens.O200K_SHA256 == "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d"
+
+
+def test_full_encoder_is_built_once_when_many_threads_ask_together(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, fresh_caches: None
+) -> None:
+    """Batch workers reach the switch together; each build costs ~50 MB and the GIL for ~140 ms."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(tokens, "_FULL_ENCODER_AFTER", 0)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        counts = list(pool.map(count_tokens, CORPUS[:8]))
+    assert counts == [len(reference_tokens(text)) for text in CORPUS[:8]]
+    assert tokens._build_full_encoder.cache_info().misses == 1
