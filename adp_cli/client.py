@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -50,8 +51,8 @@ class RateGate:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wait(self, request: httpx.Request) -> None:
-        delay = self._resume_at - time.monotonic()
-        if delay > 0:
+        """Sleep until the pause is over, again if another 429 extended it meanwhile."""
+        while (delay := self._resume_at - time.monotonic()) > 0:
             time.sleep(delay)
 
     def observe(self, response: httpx.Response) -> None:
@@ -63,14 +64,21 @@ class RateGate:
         log.info("rate limited by Groq; all requests pause %.2fs", pause)
 
 
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:([\d.]+)s)?(?:([\d.]+)ms)?$")
+
+
 def _retry_after_seconds(headers: httpx.Headers) -> float:
-    """Groq's ``retry-after`` (seconds), else its token/request reset hints, else one second."""
+    """Groq's ``retry-after`` (seconds), else its reset hints (``2m59.56s``, ``7.66s``, ``120ms``)."""
     for name in ("retry-after", "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"):
-        value = headers.get(name, "")
+        value = headers.get(name, "").strip()
         try:
-            return max(0.0, float(value.rstrip("s")))
+            return max(0.0, float(value))
         except ValueError:
-            continue
+            pass
+        match = _DURATION.match(value)
+        if value and match:
+            hours, minutes, seconds, millis = (float(part or 0) for part in match.groups())
+            return hours * 3600 + minutes * 60 + seconds + millis / 1000
     return 1.0
 
 
