@@ -8,8 +8,8 @@ its Rust core), more than a whole one-shot request. A byte-pair encoder only eve
 ranks of substrings of each pre-tokenised piece, so an encoder built from just the tokens that
 occur in the text gives the same tokens as the full one. On first use the ranks are stored in
 the user cache bucketed by their first two bytes; a count unmarshals only the buckets its text
-touches and builds a tiny tiktoken encoder. Processes that count many texts (batches) switch to
-one full encoder after a few calls.
+touches (and keeps them for the next count) and builds a tiny tiktoken encoder. Only texts over
+100k characters get the full encoder.
 """
 
 from __future__ import annotations
@@ -47,9 +47,8 @@ O200K_PATTERN = "|".join(
 )
 O200K_SPECIAL_TOKENS = {"<|endoftext|>": 199999, "<|endofprompt|>": 200018}
 
-# After this many counts in one process, one full encoder is cheaper than more small ones.
-_FULL_ENCODER_AFTER = 8
-# Beyond this many characters the per-text encoder costs more than the full one.
+# Beyond this many characters one full encoder is cheaper than a per-text one. Below it, even a
+# batch of thousands stays on per-text encoders: the full one adds ~60 MB to every process.
 _SMALL_TEXT = 100_000
 
 log = logging.getLogger("adp")
@@ -63,39 +62,57 @@ def count_tokens(text: str) -> int:
         text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates: counted as U+FFFD, as tiktoken itself does
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    _counts_done[0] += 1
-    if _counts_done[0] > _FULL_ENCODER_AFTER or len(text) > _SMALL_TEXT:
+    if len(text) > _SMALL_TEXT:
         return len(_full_encoder().encode_ordinary(text))
     return len(_encoder_for(text).encode_ordinary(text))
 
 
-_counts_done = [0]
-
-
 def _encoder_for(text: str) -> tiktoken.Encoding:
-    """A tiktoken encoder that knows only ranks of substrings of ``text``: same tokens, ~1 ms."""
+    """An encoder that knows every rank reachable in ``text``: same tokens as the full one.
+
+    One encoder per process grows with the ranks its texts reach and is rebuilt (~3 ms) only
+    when a text reaches a new one; a batch's prompts share most of their text, so most counts
+    reuse it.
+    """
     import tiktoken
 
-    return tiktoken.Encoding(ENCODING_NAME, pat_str=O200K_PATTERN, mergeable_ranks=_reachable_ranks(text), special_tokens={})
+    needed = _reachable_ranks(text)
+    with _GROWING_LOCK:
+        if _growing.encoder is None or not needed.keys() <= _growing.ranks.keys():
+            _growing.ranks.update(needed)
+            _growing.encoder = tiktoken.Encoding(
+                ENCODING_NAME, pat_str=O200K_PATTERN, mergeable_ranks=dict(_growing.ranks), special_tokens={}
+            )
+        return _growing.encoder
+
+
+class _Growing:
+    ranks: dict[bytes, int]
+    encoder: tiktoken.Encoding | None
+
+    def __init__(self) -> None:
+        self.ranks, self.encoder = {}, None
+
+
+_growing = _Growing()
+_GROWING_LOCK = threading.Lock()
 
 
 def _reachable_ranks(text: str) -> dict[bytes, int]:
     """Every vocabulary entry that occurs in ``text``: all single bytes, plus longer tokens found
     through the bucket of their first two bytes (substrings of the whole text cover those of
     every pre-tokenised piece, and extra ranks never change what BPE does inside a piece)."""
-    singles, offsets, blob = _index()
     data = text.encode("utf-8")
-    reachable = dict(singles)
-    buckets: dict[int, tuple[int, dict[bytes, int]]] = {}
-    for start in range(len(data) - 1):
-        key = data[start] << 8 | data[start + 1]
-        if key not in buckets:
-            buckets[key] = marshal.loads(blob[offsets[key] : offsets[key + 1]]) if offsets[key + 1] > offsets[key] else (0, {})
-        longest, tokens = buckets[key]
-        for end in range(start + 2, min(len(data), start + longest) + 1):
-            rank = tokens.get(data[start:end])
+    size = len(data)
+    reachable = dict(_index()[0])
+    for start in range(size - 1):
+        lengths, tokens = _bucket(data[start] << 8 | data[start + 1])
+        for length in lengths:
+            if start + length > size:
+                break
+            rank = tokens.get(data[start : start + length])
             if rank is not None:
-                reachable[data[start:end]] = rank
+                reachable[data[start : start + length]] = rank
     return reachable
 
 
@@ -124,10 +141,18 @@ _BUCKETS = 1 << 16  # one per first two bytes of a token
 
 
 @cache
+def _bucket(key: int) -> tuple[tuple[int, ...], dict[bytes, int]]:
+    """The token lengths (ascending) and tokens of one bucket, kept for the process."""
+    _, offsets, blob = _index()
+    start, end = offsets[key], offsets[key + 1]
+    return marshal.loads(blob[start:end]) if end > start else ((), {})
+
+
+@cache
 def _index() -> tuple[dict[bytes, int], memoryview, bytes]:
     """The ranks as (single bytes, bucket offsets, buckets) from the user cache, built on first use.
 
-    Each bucket is a marshalled ``(longest, {token: rank})`` for tokens of 2+ bytes sharing
+    Each bucket is a marshalled ``(lengths, {token: rank})`` for tokens of 2+ bytes sharing
     their first two bytes, so a count unmarshals only the buckets its text touches.
     """
     cached = _cache_file()
@@ -155,7 +180,7 @@ def _build_index(ranks: dict[bytes, int]) -> tuple[dict[bytes, int], bytes, byte
     for key in range(_BUCKETS):
         tokens = grouped.get(key)
         if tokens:
-            part = marshal.dumps((max(map(len, tokens)), tokens))
+            part = marshal.dumps((tuple(sorted({len(token) for token in tokens})), tokens))
             parts.append(part)
             size += len(part)
         offsets.append(size)
@@ -182,4 +207,4 @@ def _parse_ranks(data: bytes) -> dict[bytes, int]:
 
 
 def _cache_file() -> Path:
-    return cache_dir() / f"{ENCODING_NAME}-{O200K_SHA256[:16]}.buckets"
+    return cache_dir() / f"{ENCODING_NAME}-{O200K_SHA256[:16]}.v2.buckets"

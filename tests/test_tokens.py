@@ -82,17 +82,19 @@ def reference_tokens(text: str) -> list[int]:
 @pytest.fixture
 def fresh_caches() -> Iterator[None]:
     """Leave no encoder built against a temporary cache or a patched sha behind."""
-    tokens._index.cache_clear()
-    tokens._build_full_encoder.cache_clear()
+    clear = (tokens._index.cache_clear, tokens._bucket.cache_clear, tokens._build_full_encoder.cache_clear)
+    for clear_one in clear:
+        clear_one()
+    tokens._growing = tokens._Growing()
     yield
-    tokens._index.cache_clear()
-    tokens._build_full_encoder.cache_clear()
+    for clear_one in clear:
+        clear_one()
+    tokens._growing = tokens._Growing()
 
 
 @pytest.fixture
-def subset_path(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every count goes through the per-text subset encoder, however many counts ran before."""
-    monkeypatch.setattr(tokens, "_FULL_ENCODER_AFTER", 10**9)
+def subset_path(env: dict[str, str]) -> None:
+    """Prompt-sized texts always go through the per-text subset encoder."""
 
 
 @pytest.mark.parametrize("text", CORPUS, ids=range(len(CORPUS)))
@@ -126,9 +128,7 @@ def test_lone_surrogates_count_like_tiktoken(subset_path: None) -> None:
 
 
 def test_empty_text_is_zero_tokens(env: dict[str, str]) -> None:
-    before = tokens._counts_done[0]
     assert count_tokens("") == 0
-    assert tokens._counts_done[0] == before
 
 
 _HYPOTHESIS = settings(
@@ -161,19 +161,13 @@ def test_subset_encoder_is_exact_on_pattern_edge_cases(subset_path: None, parts:
     assert count_tokens(text) == len(reference_tokens(text))
 
 
-def test_full_encoder_path_gives_the_same_counts(
-    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, fresh_caches: None
-) -> None:
-    monkeypatch.setattr(tokens, "_counts_done", [0])
-    sample = CORPUS[:12]
-    small = [count_tokens(text) for text in sample[: tokens._FULL_ENCODER_AFTER]]
-    assert tokens._build_full_encoder.cache_info().currsize == 0  # still on the subset path
-    assert tokens._counts_done[0] == tokens._FULL_ENCODER_AFTER
-    full = [count_tokens(text) for text in CORPUS]
-    assert tokens._build_full_encoder.cache_info().currsize == 1  # switched to one full encoder
-    assert small == [len(reference_tokens(text)) for text in sample[: tokens._FULL_ENCODER_AFTER]]
-    assert full == [len(reference_tokens(text)) for text in CORPUS]
-    assert tokens._full_encoder().encode_ordinary(CORPUS[0]) == reference_tokens(CORPUS[0])
+def test_long_texts_use_one_full_encoder_with_the_same_counts(env: dict[str, str], fresh_caches: None) -> None:
+    prompt_sized = [count_tokens(text) for text in CORPUS]
+    assert tokens._build_full_encoder.cache_info().currsize == 0  # prompts stay on the subset path
+    long_text = " ".join(CORPUS) * (tokens._SMALL_TEXT // len(" ".join(CORPUS)) + 1)
+    assert count_tokens(long_text) == len(reference_tokens(long_text))
+    assert tokens._build_full_encoder.cache_info().currsize == 1
+    assert prompt_sized == [len(reference_tokens(text)) for text in CORPUS]
 
 
 def test_cache_file_is_written_under_adp_cache_dir(
@@ -181,9 +175,8 @@ def test_cache_file_is_written_under_adp_cache_dir(
 ) -> None:
     folder = tmp_path / "nested" / "cache"
     monkeypatch.setenv("ADP_CACHE_DIR", str(folder))
-    monkeypatch.setattr(tokens, "_FULL_ENCODER_AFTER", 10**9)
     assert count_tokens("hello world") == 2
-    cached = folder / f"o200k_base-{tokens.O200K_SHA256[:16]}.buckets"
+    cached = folder / f"o200k_base-{tokens.O200K_SHA256[:16]}.v2.buckets"
     assert tokens._cache_file() == cached
     assert [p.name for p in folder.iterdir()] == [cached.name]  # no temporary left behind
     ranks = cached_ranks(cached)
@@ -210,13 +203,14 @@ def test_corrupt_cache_file_is_rebuilt(
     env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_caches: None, junk: bytes
 ) -> None:
     monkeypatch.setenv("ADP_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(tokens, "_FULL_ENCODER_AFTER", 10**9)
     text = "Café déjà vu 🎸 808 drums"
     first = count_tokens(text)
     cached = tokens._cache_file()
     assert cached.exists()
     cached.write_bytes(junk)
     tokens._index.cache_clear()
+    tokens._bucket.cache_clear()
+    tokens._growing = tokens._Growing()
     assert count_tokens(text) == first == len(reference_tokens(text))
     assert len(cached_ranks(cached)) == tokens.O200K_VOCAB_SIZE
 
@@ -226,7 +220,6 @@ def test_vocabulary_failing_its_sha256_is_a_config_error(
 ) -> None:
     monkeypatch.setenv("ADP_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(tokens, "O200K_SHA256", "0" * 64)
-    monkeypatch.setattr(tokens, "_FULL_ENCODER_AFTER", 10**9)
     tokens._cache_file().unlink(missing_ok=True)
     with pytest.raises(ConfigError, match="sha256"):
         count_tokens("hello world")
@@ -247,8 +240,20 @@ def test_full_encoder_is_built_once_when_many_threads_ask_together(
     """Batch workers reach the switch together; each build costs ~50 MB and the GIL for ~140 ms."""
     from concurrent.futures import ThreadPoolExecutor
 
-    monkeypatch.setattr(tokens, "_FULL_ENCODER_AFTER", 0)
+    monkeypatch.setattr(tokens, "_SMALL_TEXT", 0)
     with ThreadPoolExecutor(max_workers=8) as pool:
         counts = list(pool.map(count_tokens, CORPUS[:8]))
     assert counts == [len(reference_tokens(text)) for text in CORPUS[:8]]
     assert tokens._build_full_encoder.cache_info().misses == 1
+
+
+def test_one_growing_encoder_serves_texts_that_reach_no_new_rank(env: dict[str, str], fresh_caches: None) -> None:
+    """A batch's prompts share most of their text: the encoder is rebuilt only for new ranks,
+    and a superset of ranks never changes a count."""
+    first = count_tokens(CORPUS[0])
+    encoder = tokens._growing.encoder
+    assert count_tokens(CORPUS[0][: len(CORPUS[0]) // 2]) == len(reference_tokens(CORPUS[0][: len(CORPUS[0]) // 2]))
+    assert tokens._growing.encoder is encoder  # nothing new reached: reused
+    assert [count_tokens(text) for text in CORPUS] == [len(reference_tokens(text)) for text in CORPUS]
+    assert tokens._growing.encoder is not encoder
+    assert count_tokens(CORPUS[0]) == first == len(reference_tokens(CORPUS[0]))
