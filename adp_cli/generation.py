@@ -13,6 +13,7 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,19 +111,32 @@ class Options:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A request ready to send: exact messages, their o200k count, and the models it may go to."""
+    """A request ready to send: exact messages, the models it may go to, and (when asked) their
+    o200k count."""
 
     task: Task
     item: Item
     messages: Messages
-    prompt_tokens: int
     candidates: list[str]
     temperature: float
     max_tokens: int
 
     @property
+    def prompt_text(self) -> str:
+        return "".join(message["content"] for message in self.messages)
+
+    @cached_property
+    def prompt_tokens(self) -> int:
+        return count_tokens(self.prompt_text)
+
+    @property
     def over_limit(self) -> bool:
-        return self.task.limit is not None and self.prompt_tokens > self.task.limit
+        """Exact, but counts only when it must: every o200k token covers at least one UTF-8 byte,
+        so a prompt of at most ``limit`` bytes cannot be over the limit."""
+        limit = self.task.limit
+        if limit is None or len(self.prompt_text.encode("utf-8", "surrogatepass")) <= limit:
+            return False
+        return self.prompt_tokens > limit
 
 
 def build_messages(task: Task, item: Item, options: Options) -> Messages:
@@ -139,19 +153,18 @@ def build_messages(task: Task, item: Item, options: Options) -> Messages:
 def prepare(task: Task, item: Item, options: Options, *, enforce_limit: bool = True) -> Prepared:
     """Build and measure a request; over the limit raises before anything could be sent."""
     messages = build_messages(task, item, options)
-    prompt_tokens = count_tokens("".join(message["content"] for message in messages))
     prepared = Prepared(
         task=task,
         item=item,
         messages=messages,
-        prompt_tokens=prompt_tokens,
         candidates=_candidates(task, options),
         temperature=task.temperature if options.temperature is None else options.temperature,
         max_tokens=task.max_tokens if options.max_tokens is None else options.max_tokens,
     )
     if enforce_limit and prepared.over_limit:
-        raise TokenLimitError(prompt_tokens, task.limit or 0)
-    log.debug("%s prompt: %d o200k tokens; preview: %.200s", task.name, prompt_tokens, messages[-1]["content"])
+        raise TokenLimitError(prepared.prompt_tokens, task.limit or 0)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("%s prompt: %d o200k tokens; preview: %.200s", task.name, prepared.prompt_tokens, messages[-1]["content"])
     return prepared
 
 

@@ -95,19 +95,35 @@ def ledger_requests(path: Path) -> int:
     return found
 
 
-def profile(adp_args: list[str], env: dict[str, str], cwd: str) -> None:
-    """Where adp's time goes: import times, then a cProfile of the whole run in-process."""
-    _, proc = run([sys.executable, "-X", "importtime", "-m", "adp_cli", *adp_args], env, cwd)
+def import_times(argv: list[str], env: dict[str, str], cwd: str) -> list[tuple[int, int, int, str]]:
+    """``python -X importtime`` rows of one run: (cumulative us, self us, depth, module)."""
+    _, proc = run([sys.executable, "-X", "importtime", *argv], env, cwd)
     rows = []
     for line in proc.stderr.decode(errors="replace").splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)", line)
         if match:
             rows.append((int(match.group(2)), int(match.group(1)), len(match.group(3)) // 2, match.group(4)))
+    return rows
+
+
+def profile(adp_args: list[str], floor_argv: list[str], env: dict[str, str], cwd: str) -> None:
+    """Where adp's time goes: import times (all, and those the floor does not pay), then cProfile."""
+    rows = import_times(["-m", "adp_cli", *adp_args], env, cwd)
     total = sum(self_us for _, self_us, _, _ in rows)
-    print(f"\n-X importtime: {len(rows)} modules, {total / 1000:.1f} ms in imports (sum of self times)")
+    print(f"\n-X importtime of adp: {len(rows)} modules, {total / 1000:.1f} ms in imports (sum of self times)")
     print(f"{'cumulative ms':>13} {'self ms':>8}  module (depth)")
     for cumulative, self_us, depth, name in sorted(rows, reverse=True)[:15]:
         print(f"{cumulative / 1000:>13.1f} {self_us / 1000:>8.1f}  {name} ({depth})")
+
+    floor_modules = {name for _, _, _, name in import_times(floor_argv[1:], env, cwd)}
+    extra: dict[str, int] = {}
+    for _, self_us, _, name in rows:
+        if name not in floor_modules:
+            group = name if name.startswith("adp_cli") else name.split(".")[0]
+            extra[group] = extra.get(group, 0) + self_us
+    print(f"\nimports the floor does not pay: {sum(extra.values()) / 1000:.1f} ms (self times, by package)")
+    for group, self_us in sorted(extra.items(), key=lambda item: -item[1])[:15]:
+        print(f"{self_us / 1000:>13.1f}  {group}")
 
     script = (
         "import cProfile, pstats, sys, time\n"
@@ -122,12 +138,12 @@ def profile(adp_args: list[str], env: dict[str, str], cwd: str) -> None:
         "    pass\n"
         "profiler.disable()\n"
         "elapsed = time.perf_counter() - started\n"
-        "sys.stdout = sys.__stderr__\n"
         "print(f'in-process wall time under cProfile: {elapsed * 1000:.1f} ms', file=sys.stderr)\n"
-        "pstats.Stats(profiler, stream=sys.stderr).sort_stats('cumulative').print_stats(30)\n"
+        "stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats('cumulative')\n"
+        "stats.print_stats(r'adp_cli[/\\\\]', 25)\n"
     )
     _, proc = run([sys.executable, "-c", script], env, cwd)
-    print("\ncProfile of import adp_cli.cli + main(), top 30 by cumulative time:")
+    print("\ncProfile of import adp_cli.cli + main(), adp_cli functions by cumulative time (imports included):")
     print(proc.stderr.decode(errors="replace").rstrip())
 
 
@@ -209,7 +225,7 @@ def main() -> None:
             print(f"adp / floor = {ratio:.2f}x  (target <= {TARGET:.1f}x: {verdict})")
 
             if args.profile:
-                profile(adp_args, env, cwd)
+                profile(adp_args, commands["floor (groq SDK)"], env, cwd)
     finally:
         stub.stop()
 
