@@ -39,16 +39,16 @@ class Provider(str, Enum):
 
 
 # Options shared by casual, structure and bpm.
-InputArg = Annotated[Optional[str], typer.Argument(metavar="[INPUT]", help="YAML/JSON/JSONL file, or - for stdin.", show_default=False)]
-GenreOpt = Annotated[Optional[str], typer.Option("--genre", help="Primary genre.")]
-SubgenreOpt = Annotated[list[str], typer.Option("--subgenre", help="Sub-genre (repeatable).")]
-MoodOpt = Annotated[list[str], typer.Option("--mood", help="Mood (repeatable, or comma-separated).")]
-EnergyOpt = Annotated[list[str], typer.Option("--energy", help="Energy (repeatable, or comma-separated).")]
-TextureOpt = Annotated[list[str], typer.Option("--texture", help="Texture (repeatable, or comma-separated).")]
+InputArg = Annotated[Optional[str], typer.Argument(metavar="INPUT", help="YAML/JSON/JSONL file, or - for stdin.", show_default=False)]
+GenreOpt = Annotated[Optional[str], typer.Option("--genre", metavar="TEXT", help="Primary genre.")]
+SubgenreOpt = Annotated[list[str], typer.Option("--subgenre", metavar="TEXT", help="Sub-genre (repeatable).")]
+MoodOpt = Annotated[list[str], typer.Option("--mood", metavar="TEXT", help="Mood (repeatable, or comma-separated).")]
+EnergyOpt = Annotated[list[str], typer.Option("--energy", metavar="TEXT", help="Energy (repeatable, or comma-separated).")]
+TextureOpt = Annotated[list[str], typer.Option("--texture", metavar="TEXT", help="Texture (repeatable, or comma-separated).")]
 InstrumentOpt = Annotated[list[str], typer.Option("--instrument", metavar="NAME:ROLE[:DESC,DESC]", help="Instrument (repeatable).")]
 VocalsOpt = Annotated[Optional[str], typer.Option("--vocals", metavar="PRESENCE[:GENDER[:STYLE]]", help="Vocals.")]
 BpmOpt = Annotated[Optional[int], typer.Option("--bpm", min=1, max=999, help="Known tempo in BPM.")]
-ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="Model id, or 'random' (the default pool).")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID", help="Model id, or 'random' (the default pool).")]
 SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Make the random model pick repeatable.")]
 TemperatureOpt = Annotated[Optional[float], typer.Option("--temperature", min=0.0, max=2.0, help="Override the sampling temperature.")]
 MaxTokensOpt = Annotated[Optional[int], typer.Option("--max-tokens", min=1, max=131072, help="Override max_tokens.")]
@@ -56,13 +56,13 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object on stdout
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No table on stderr.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show messages, token count and cost estimate; send nothing.")]
 ProviderOpt = Annotated[Provider, typer.Option("--provider", envvar="ADP_PROVIDER", case_sensitive=False, help="groq, or offline (no key, no network).")]
-BaseUrlOpt = Annotated[Optional[str], typer.Option("--base-url", help="Groq API base URL (default: GROQ_BASE_URL or the SDK's).")]
+BaseUrlOpt = Annotated[Optional[str], typer.Option("--base-url", metavar="URL", help="Groq API base URL (default: GROQ_BASE_URL or the SDK's).")]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, max=3600, help="Seconds per request.")]
 RetriesOpt = Annotated[int, typer.Option("--max-retries", min=0, max=20, help="SDK retries on 429, 5xx and timeouts.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging and tracebacks on stderr.")]
-PromptsDirOpt = Annotated[Optional[Path], typer.Option("--prompts-dir", envvar="ADP_PROMPTS_DIR", file_okay=False, help="Folder with the three prompt files.")]
+PromptsDirOpt = Annotated[Optional[Path], typer.Option("--prompts-dir", envvar="ADP_PROMPTS_DIR", file_okay=False, metavar="DIR", help="Folder with the three prompt files.")]
 ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", "-j", min=1, max=256, help="Requests in flight for a batch.")]
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", dir_okay=False, help="Batch: append JSON lines here and skip items already done.")]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", dir_okay=False, metavar="FILE", help="Batch: append JSON lines here and skip items already done.")]
 
 
 def _configure(verbose: bool) -> None:
@@ -107,62 +107,54 @@ def _reported() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _generation(
-    task_name: str,
-    source_path: str | None,
-    flags: Any,
-    *,
-    model: str | None,
-    seed: int | None,
-    temperature: float | None,
-    max_tokens: int | None,
-    as_json: bool,
-    quiet: bool,
-    dry_run: bool,
-    provider: Provider,
-    base_url: str | None,
-    timeout: float,
-    max_retries: int,
-    poetic_level: int,
-    prompts_dir: Path | None,
-    concurrency: int,
-    output: Path | None,
-) -> None:
-    """Shared body of casual, structure and bpm: read, then run one item or stream a batch."""
-    from adp_cli import batch, inputs, render
-    from adp_cli.client import ClientSettings
-    from adp_cli.errors import UsageError
-    from adp_cli.generation import TASKS, Options, generate, estimate_costs, prepare
+_FLAG_NAMES = ("genre", "subgenre", "mood", "energy", "texture", "instrument", "vocals", "bpm", "phrase", "standardized")
 
-    task = TASKS[task_name]
-    options = Options(
-        provider=provider.value,
-        model=None if model in (None, "random") else model,
-        seed=seed,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        poetic_level=poetic_level,
-        prompts_dir=prompts_dir,
-        client=ClientSettings(base_url=base_url, timeout=timeout, max_retries=max_retries),
-    )
-    if source_path is None and not flags.any():
-        raise UsageError("no input: give a YAML/JSON/JSONL file, - for stdin, or field flags such as --genre")
-    source = inputs.open_source(source_path)
-    if source.batch:
+
+def _run(task_name: str, arguments: dict[str, Any]) -> None:
+    """Shared body of casual, structure and bpm (``arguments`` are the command's parameters):
+    read the input, then run one item, show a dry run, or stream a batch."""
+    _configure(arguments["verbose"])
+    with _reported():
+        from adp_cli import batch, inputs, render
+        from adp_cli.client import ClientSettings
+        from adp_cli.errors import UsageError
+        from adp_cli.generation import TASKS, Options, estimate_costs, generate, prepare
+
+        task = TASKS[task_name]
+        flags = inputs.Flags(**{name: arguments[name] for name in _FLAG_NAMES if name in arguments})
+        model = arguments["model"]
+        options = Options(
+            provider=arguments["provider"].value,
+            model=None if model in (None, "random") else model,
+            seed=arguments["seed"],
+            temperature=arguments["temperature"],
+            max_tokens=arguments["max_tokens"],
+            poetic_level=arguments.get("poetic_level", 50),
+            prompts_dir=arguments["prompts_dir"],
+            client=ClientSettings(arguments["base_url"], arguments["timeout"], arguments["max_retries"]),
+        )
+        as_json, quiet, dry_run = arguments["as_json"], arguments["quiet"], arguments["dry_run"]
+        if arguments["input"] is None and not flags.any():
+            raise UsageError("no input: give a YAML/JSON/JSONL file, - for stdin, or field flags such as --genre")
+        source = inputs.open_source(arguments["input"])
+        if source.batch:
+            if dry_run:
+                raise UsageError("--dry-run takes a single item, not a batch")
+            failed = batch.run_batch(
+                task, source, flags, options, concurrency=arguments["concurrency"], output=arguments["output"], quiet=quiet
+            )
+            raise typer.Exit(1 if failed else 0)
+        item = batch.parse_item(task, next(source.documents, {}), flags)
         if dry_run:
-            raise UsageError("--dry-run takes a single item, not a batch")
-        failed = batch.run_batch(task, source, flags, options, concurrency=concurrency, output=output, quiet=quiet)
-        raise typer.Exit(1 if failed else 0)
-    item = batch.parse_item(task, next(source.documents, {}), flags)
-    if dry_run:
-        prepared = prepare(task, item, options, enforce_limit=False)
-        render.dry_run(prepared, estimate_costs(prepared), as_json=as_json, quiet=quiet)
-        raise typer.Exit(2 if prepared.over_limit else 0)
-    render.result(generate(task, item, options), as_json=as_json, quiet=quiet)
+            prepared = prepare(task, item, options, enforce_limit=False)
+            render.dry_run(prepared, estimate_costs(prepared), as_json=as_json, quiet=quiet)
+            raise typer.Exit(2 if prepared.over_limit else 0)
+        render.result(generate(task, item, options), as_json=as_json, quiet=quiet)
 
 
-def _command(task_name: str) -> Callable[..., None]:
-    """casual and structure share one signature; casual adds --poetic-level."""
+def _wizard_command(task_name: str, *, poetic: bool) -> Callable[..., None]:
+    """casual and structure take wizard data; only casual has --poetic-level, so structure's
+    signature (which Typer reads) leaves it out."""
 
     def command(
         input: InputArg = None,
@@ -174,7 +166,7 @@ def _command(task_name: str) -> Callable[..., None]:
         instrument: InstrumentOpt = [],
         vocals: VocalsOpt = None,
         bpm: BpmOpt = None,
-        poetic_level: Annotated[int, typer.Option("--poetic-level", "-p", min=1, max=100, help="1 very poetic .. 100 very factual (casual only).")] = 50,
+        poetic_level: Annotated[int, typer.Option("--poetic-level", "-p", min=1, max=100, help="1 very poetic .. 100 very factual.")] = 50,
         model: ModelOpt = None,
         seed: SeedOpt = None,
         temperature: TemperatureOpt = None,
@@ -191,30 +183,29 @@ def _command(task_name: str) -> Callable[..., None]:
         prompts_dir: PromptsDirOpt = None,
         verbose: VerboseOpt = False,
     ) -> None:
-        _configure(verbose)
-        with _reported():
-            from adp_cli.inputs import Flags
+        _run(task_name, locals())
 
-            flags = Flags(genre=genre, subgenre=subgenre, mood=mood, energy=energy, texture=texture, instrument=instrument, vocals=vocals, bpm=bpm)
-            _generation(
-                task_name, input, flags, model=model, seed=seed, temperature=temperature, max_tokens=max_tokens,
-                as_json=as_json, quiet=quiet, dry_run=dry_run, provider=provider, base_url=base_url, timeout=timeout,
-                max_retries=max_retries, poetic_level=poetic_level, prompts_dir=prompts_dir,
-                concurrency=concurrency, output=output,
-            )
+    if not poetic:
+        import inspect
 
+        signature = inspect.signature(command, eval_str=True)
+        command.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[parameter for parameter in signature.parameters.values() if parameter.name != "poetic_level"]
+        )
     return command
 
 
-app.command("casual", help="A casual description of the music (poetic level 1-100).")(_command("casual"))
-app.command("structure", help="A concise professional description from the structured tags.")(_command("structure"))
+app.command("casual", help="A casual description of the music (poetic level 1-100).")(_wizard_command("casual", poetic=True))
+app.command("structure", help="A concise professional description from the structured tags.")(
+    _wizard_command("structure", poetic=False)
+)
 
 
 @app.command("bpm", help="Estimate the tempo (BPM) from a description and its genre, mood and energy.")
 def bpm_command(
     input: InputArg = None,
-    phrase: Annotated[Optional[str], typer.Option("--phrase", help="The input phrase.")] = None,
-    standardized: Annotated[Optional[str], typer.Option("--standardized", help="The standardized phrase (default: the phrase).")] = None,
+    phrase: Annotated[Optional[str], typer.Option("--phrase", metavar="TEXT", help="The input phrase.")] = None,
+    standardized: Annotated[Optional[str], typer.Option("--standardized", metavar="TEXT", help="The standardized phrase (default: the phrase).")] = None,
     genre: GenreOpt = None,
     subgenre: SubgenreOpt = [],
     mood: MoodOpt = [],
@@ -236,16 +227,7 @@ def bpm_command(
     prompts_dir: PromptsDirOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    _configure(verbose)
-    with _reported():
-        from adp_cli.inputs import Flags
-
-        flags = Flags(genre=genre, subgenre=subgenre, mood=mood, energy=energy, texture=texture, phrase=phrase, standardized=standardized)
-        _generation(
-            "bpm", input, flags, model=model, seed=seed, temperature=temperature, max_tokens=max_tokens,
-            as_json=as_json, quiet=quiet, dry_run=dry_run, provider=provider, base_url=base_url, timeout=timeout,
-            max_retries=max_retries, poetic_level=50, prompts_dir=prompts_dir, concurrency=concurrency, output=output,
-        )
+    _run("bpm", locals())
 
 
 @app.command("models", help="The Groq models adp knows, with prices; --live asks the API which are served now.")

@@ -799,3 +799,14 @@ def test_budget_reached_refuses_the_call(cli: CliRunner, groq: GroqStub, wizard_
     assert result.stdout == ""
     assert "budget" in one_line(result.stderr)
     assert groq.requests == []
+
+
+def test_poetic_level_belongs_to_casual_only(env: dict[str, str], adp: Any) -> None:
+    """SPEC: casual adds --poetic-level; structure and bpm do not offer it."""
+    casual = adp("casual", "--genre", "Jazz", "-p", "10", "--dry-run", "-q")
+    assert casual.returncode == 0, casual.stderr
+    assert STYLE_INSTRUCTIONS[0][1] in casual.stdout
+    for command in ("structure", "bpm"):
+        refused = adp(command, "--genre", "Jazz", "-p", "10", "--dry-run", "-q")
+        assert refused.returncode == 2
+        assert refused.stderr == f"adp: error: No such option: -p (see 'adp {command} --help')\n"
