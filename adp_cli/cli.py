@@ -292,7 +292,7 @@ def main() -> None:
     from typer.exceptions import TyperException
 
     try:
-        code = app(args=sys.argv[1:] or ["--help"], standalone_mode=False)
+        code = app(args=sys.argv[1:] or ["--help"], prog_name="adp", standalone_mode=False)
     except TyperException as error:
         context = getattr(error, "ctx", None)
         command = context.command_path if context is not None else "adp"
