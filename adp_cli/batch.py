@@ -108,10 +108,10 @@ def resume(output: Path) -> set[int]:
                 line = json.loads(raw)
             except json.JSONDecodeError:
                 continue
-            if isinstance(line, dict) and isinstance(line.get("index"), int) and "error" not in line:
-                if line["index"] not in done:
-                    done.add(line["index"])
-                    kept.append(json.dumps(line, ensure_ascii=False))
+            index = line.get("index") if isinstance(line, dict) else None
+            if isinstance(index, int) and "error" not in line and index not in done:
+                done.add(index)
+                kept.append(json.dumps(line, ensure_ascii=False))
     temporary = output.with_name(f"{output.name}.{os.getpid()}.tmp")
     temporary.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
     os.replace(temporary, output)
@@ -132,7 +132,7 @@ class _Runner:
         self.session = GroqSession(options, gate=RateGate())
         self.tab = Tab()  # per call: a line on stdout or in --output is already in the ledger
         if not self.offline:
-            self.session.client  # a missing key fails the whole run at once, before any item
+            self.session.connect()  # a missing key fails the whole run at once, before any item
 
     def __call__(self, index: int, document: Any) -> dict[str, Any]:
         item_id = _item_id(document)
@@ -144,7 +144,7 @@ class _Runner:
                 if self.offline
                 else generate_with_groq(prepared, self.session, self.tab)
             )
-        except Exception as error:  # noqa: BLE001 - one bad item never stops the others
+        except Exception as error:
             if not isinstance(error, AdpError):
                 log.debug("item %d failed", index, exc_info=True)
             return _error_line(index, item_id, error)

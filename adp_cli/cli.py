@@ -85,8 +85,8 @@ def _configure(verbose: bool) -> None:
 @contextmanager
 def _reported() -> Iterator[None]:
     """The one place where errors become one line on stderr and an exit code."""
-    from adp_cli.errors import AdpError
     from adp_cli import render
+    from adp_cli.errors import AdpError
 
     try:
         yield
@@ -100,7 +100,7 @@ def _reported() -> Iterator[None]:
         raise typer.Exit(130) from None
     except (typer.Exit, typer.Abort):
         raise
-    except Exception as error:  # noqa: BLE001 - the last line of defence against tracebacks
+    except Exception as error:
         if _verbose:
             log.exception("traceback")
         render.error(f"internal error: {type(error).__name__}: {error} (run with --verbose for the traceback)")

@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any
 from adp_cli import catalog
 from adp_cli.catalog import BPM_MODEL, TEXT_GENERATION_MODELS
 from adp_cli.client import ClientSettings, Completion, RateGate, complete, make_client
-from adp_cli.errors import BadReplyError, GenerationError, ModelUnavailableError, TokenLimitError
+from adp_cli.errors import (
+    BadReplyError,
+    GenerationError,
+    ModelUnavailableError,
+    TokenLimitError,
+)
 from adp_cli.prompts import Messages, bpm_messages, casual_messages, structure_messages
 from adp_cli.tokens import count_tokens
 from adp_cli.wizard import (
@@ -189,8 +194,8 @@ class GroqSession:
     def __post_init__(self) -> None:
         self._rng = random.Random(self.options.seed)
 
-    @property
-    def client(self) -> groq.Groq:
+    def connect(self) -> groq.Groq:
+        """The client, made on first use: a missing key fails here, before any request."""
         if self._client is None:
             self._client = make_client(self.options.client, self.gate)
         return self._client
@@ -210,7 +215,7 @@ class GroqSession:
             model, at_random = self.pick(prepared)
             log.info("model: %s%s", model, " (random pick)" if at_random else "")
             try:
-                reply = complete(self.client, model, prepared.messages, prepared.temperature, prepared.max_tokens)
+                reply = complete(self.connect(), model, prepared.messages, prepared.temperature, prepared.max_tokens)
             except ModelUnavailableError as error:
                 if not at_random:
                     raise ModelUnavailableError(f"{error}; run `adp models --live` to see the models Groq serves") from None

@@ -223,7 +223,7 @@ def parse_yaml(text: str, name: str) -> Any:
     import yaml
 
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
@@ -231,7 +231,7 @@ def parse_yaml(text: str, name: str) -> Any:
         raise InputError(f"{name}: invalid YAML{where}: {problem}") from None
     except RecursionError:
         raise InputError(f"{name}: YAML nested too deeply") from None
-    except Exception as error:  # noqa: BLE001 - PyYAML's constructors raise anything on bad scalars
+    except Exception as error:
         raise InputError(f"{name}: invalid YAML value: {type(error).__name__}: {error}") from None
 
 

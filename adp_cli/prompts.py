@@ -10,7 +10,12 @@ from functools import cache
 from pathlib import Path
 
 from adp_cli.errors import ConfigError
-from adp_cli.wizard import BpmEstimationInput, WizardData, build_music_data_string, build_structured_json
+from adp_cli.wizard import (
+    BpmEstimationInput,
+    WizardData,
+    build_music_data_string,
+    build_structured_json,
+)
 
 CASUAL_PROMPT = "casual-phrase-generator-prompt.md"
 PHRASE_PROMPT = "phrase-prompt.md"

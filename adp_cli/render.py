@@ -159,7 +159,13 @@ def batch_progress() -> Any:
     """A progress display on stderr; entering it gives a callback to call once per finished line."""
     from contextlib import contextmanager
 
-    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     @contextmanager
     def running() -> Any:

@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from groqstub import GroqStub  # noqa: E402
+from groqstub import GroqStub
 
 MODEL = "llama-3.1-8b-instant"
 TARGET = 1.5

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from groqstub import GroqStub  # noqa: E402
+from groqstub import GroqStub
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -52,6 +52,31 @@ def groq(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[GroqS
 @pytest.fixture
 def cli() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_console() -> Iterator[None]:
+    """adp keeps one Rich stderr console per process; give each test its own (and its COLUMNS)."""
+    from adp_cli import render
+
+    render.err_console.cache_clear()
+    yield
+    render.err_console.cache_clear()
+
+
+def run(cli: CliRunner, *args: str, input: str | None = None):
+    """The Typer app in process; a fresh console so its width follows this test's COLUMNS."""
+    from adp_cli import render
+    from adp_cli.cli import app
+
+    render.err_console.cache_clear()
+    return cli.invoke(app, list(args), input=input)
+
+
+def one_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one line, got: {text!r}"
+    return lines[0]
 
 
 def run_adp(*args: str, stdin: bytes | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from groqstub import GroqStub, Reply, rate_limited, server_error
 
 MODEL = "llama-3.1-8b-instant"

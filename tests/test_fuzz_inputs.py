@@ -84,7 +84,7 @@ def run_main(capsys: pytest.CaptureFixture[str], args: list[str], stdin_bytes: b
         code = 0
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-    except BaseException:  # noqa: BLE001 - what a user would see as a traceback
+    except BaseException:
         code, crash = 1, traceback.format_exc()
     finally:
         sys.argv, sys.stdin = saved

@@ -8,9 +8,7 @@ and the key never leaking run ``python -m adp_cli`` as a subprocess.
 from __future__ import annotations
 
 import json
-import logging
 import os
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -18,16 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
-
-from adp_cli import __version__
-from adp_cli.catalog import TEXT_GENERATION_MODELS
-from adp_cli import render
-from adp_cli.cli import app
-from adp_cli.prompts import STYLE_INSTRUCTIONS, bpm_messages, casual_messages, structure_messages
-from adp_cli.tokens import count_tokens
-from adp_cli.wizard import BpmEstimationInput, parse_wizard
-from conftest import TEST_KEY
+from conftest import TEST_KEY, one_line, run
 from groqstub import (
     GroqStub,
     Reply,
@@ -39,6 +28,18 @@ from groqstub import (
     rate_limited,
     server_error,
 )
+from typer.testing import CliRunner
+
+from adp_cli import __version__
+from adp_cli.catalog import TEXT_GENERATION_MODELS
+from adp_cli.prompts import (
+    STYLE_INSTRUCTIONS,
+    bpm_messages,
+    casual_messages,
+    structure_messages,
+)
+from adp_cli.tokens import count_tokens
+from adp_cli.wizard import BpmEstimationInput, parse_wizard
 
 FAST = "llama-3.1-8b-instant"  # 0.05 in / 0.08 out per 1M tokens (genai-prices)
 BPM_MODEL = "llama-3.3-70b-versatile"  # 0.59 in / 0.79 out
@@ -58,35 +59,6 @@ WIZARD: dict[str, Any] = {
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _reset_adp_logging() -> None:
-    """The CLI binds its log handler to the sys.stderr of its first run; CliRunner swaps
-    sys.stderr per invocation, so drop the handler before each in-process run."""
-    logger = logging.getLogger("adp")
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_logging() -> Iterator[None]:
-    """Also a fresh Rich stderr console, so its width comes from this test's COLUMNS=200."""
-    _reset_adp_logging()
-    render.err_console.cache_clear()
-    yield
-    _reset_adp_logging()
-    render.err_console.cache_clear()
-
-
-def run(cli: CliRunner, *args: str, input: str | None = None):  # noqa: A002 - CliRunner's name
-    _reset_adp_logging()
-    return cli.invoke(app, list(args), input=input)
-
-
-def one_line(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip()]
-    assert len(lines) == 1, f"expected one line, got: {text!r}"
-    return lines[0]
 
 
 def expected_cost(prompt: int, completion: int, price_in: float, price_out: float) -> float:

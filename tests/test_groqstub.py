@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 
 import groq
 import httpx
 import pytest
 from groq import Groq
-
-sys.path.insert(0, str(Path(__file__).parent))  # until tests/conftest.py puts tests/ on the path
-
-from groqstub import (  # noqa: E402
+from groqstub import (
     GroqStub,
     Reply,
     bad_request,

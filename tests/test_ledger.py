@@ -14,7 +14,15 @@ import pytest
 
 from adp_cli import ledger
 from adp_cli.errors import BudgetExceededError, ConfigError
-from adp_cli.ledger import Entry, check_budget, entries, ledger_path, record, record_many, spent_today
+from adp_cli.ledger import (
+    Entry,
+    check_budget,
+    entries,
+    ledger_path,
+    record,
+    record_many,
+    spent_today,
+)
 
 MODEL = "llama-3.1-8b-instant"
 OTHER_MODEL = "llama-3.3-70b-versatile"

@@ -4,18 +4,21 @@ loopback Groq)."""
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import one_line, run
+from groqstub import DEFAULT_LIVE_MODELS, GroqStub
 from typer.testing import CliRunner
 
-from adp_cli.catalog import ALL_GROQ_MODELS, TEXT_GENERATION_MODELS, Category, category_of, known_model_ids
-from adp_cli import render
-from adp_cli.cli import app
+from adp_cli.catalog import (
+    ALL_GROQ_MODELS,
+    TEXT_GENERATION_MODELS,
+    Category,
+    category_of,
+    known_model_ids,
+)
 from adp_cli.tokens import count_tokens
-from groqstub import DEFAULT_LIVE_MODELS, GroqStub
 
 FAST = "llama-3.1-8b-instant"  # 0.05 in / 0.08 out per 1M tokens (genai-prices)
 VERSATILE = "llama-3.3-70b-versatile"  # 0.59 in / 0.79 out
@@ -24,34 +27,6 @@ POOL = {model.value for model in TEXT_GENERATION_MODELS}
 GONE = {"gemma2-9b-it", "deepseek-r1-distill-llama-70b", "moonshotai/kimi-k2-instruct"}
 NEW = {"qwen/qwen3.8-27b", "moonshotai/kimi-k3"}
 CATEGORIES = {"text", "guard", "compound", "audio", "tts"}
-
-
-def _reset_adp_logging() -> None:
-    """The CLI binds its log handler to the sys.stderr of its first run; CliRunner swaps it."""
-    logger = logging.getLogger("adp")
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_logging() -> Iterator[None]:
-    """Also a fresh Rich stderr console, so its width comes from this test's COLUMNS=200."""
-    _reset_adp_logging()
-    render.err_console.cache_clear()
-    yield
-    _reset_adp_logging()
-    render.err_console.cache_clear()
-
-
-def run(cli: CliRunner, *args: str, input: str | None = None):  # noqa: A002 - CliRunner's name
-    _reset_adp_logging()
-    return cli.invoke(app, list(args), input=input)
-
-
-def one_line(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip()]
-    assert len(lines) == 1, f"expected one line, got: {text!r}"
-    return lines[0]
 
 
 # --- adp models ----------------------------------------------------------------------------

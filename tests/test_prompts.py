@@ -24,7 +24,12 @@ from adp_cli.prompts import (
     style_instruction,
 )
 from adp_cli.tokens import count_tokens
-from adp_cli.wizard import BpmEstimationInput, build_music_data_string, build_structured_json, parse_wizard
+from adp_cli.wizard import (
+    BpmEstimationInput,
+    build_music_data_string,
+    build_structured_json,
+    parse_wizard,
+)
 
 REPO_PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 
