@@ -35,10 +35,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _timing import REPO, load
+
 sys.path.insert(0, str(REPO / "tests"))
 
-from groqstub import GroqStub
+from groqstub import GroqStub  # noqa: E402
 
 MODEL = "llama-3.1-8b-instant"
 THROUGHPUT_TARGET = 0.9
@@ -253,8 +254,7 @@ def main() -> None:
     parser.add_argument("--no-ledger", action="store_true", help="COST_TRACKING_FILE=off, to see what the ledger costs")
     args = parser.parse_args()
 
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"bench/batch.py: python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load:.2f}")
+    print(f"bench/batch.py: python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load()}")
     with tempfile.TemporaryDirectory(prefix="adp-bench-batch-") as tmp, GroqStub() as stub:
         folder = Path(tmp)
         env = bench_env(folder, stub.base_url)

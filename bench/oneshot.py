@@ -17,19 +17,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _timing import REPO, adp_script, clean_env, interleaved, load, print_medians, run
+
 sys.path.insert(0, str(REPO / "tests"))
 
-from groqstub import GroqStub
+from groqstub import GroqStub  # noqa: E402
 
 MODEL = "llama-3.1-8b-instant"
 TARGET = 1.5
@@ -53,24 +50,6 @@ vocals:
   style: powerful
 bpm: 140
 """
-
-
-def adp_script() -> Path:
-    name = "adp.exe" if os.name == "nt" else "adp"
-    script = Path(sys.executable).with_name(name)
-    if not script.exists():
-        sys.exit(f"bench: {script} not found; run with the venv's python after `pip install -e .`")
-    return script
-
-
-def run(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, subprocess.CompletedProcess[bytes]]:
-    """Wall time of one subprocess in seconds; a failing command stops the bench."""
-    started = time.perf_counter()
-    proc = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - started
-    if proc.returncode != 0:
-        sys.exit(f"bench: {' '.join(argv)} exited {proc.returncode}:\n{proc.stderr.decode(errors='replace')}")
-    return elapsed, proc
 
 
 def ledger_requests(path: Path) -> int:
@@ -147,14 +126,6 @@ def profile(adp_args: list[str], floor_argv: list[str], env: dict[str, str], cwd
     print(proc.stderr.decode(errors="replace").rstrip())
 
 
-def load() -> str:
-    """The 1-minute load average, where the OS has one: a busy machine makes every number worse."""
-    try:
-        return f"{os.getloadavg()[0]:.2f}"
-    except (AttributeError, OSError):
-        return "n/a"
-
-
 LOAD0 = load()
 
 
@@ -173,8 +144,7 @@ def main() -> None:
                 sample = Path(tmp) / "rock.yaml"
                 sample.write_text(ROCK_YAML, encoding="utf-8")
             ledger = Path(tmp) / "ledger.json"
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "ADP_", "COST_TRACKING"))}
-            env.update(
+            env = clean_env(
                 GROQ_API_KEY="gsk_bench",
                 GROQ_BASE_URL=stub.base_url,
                 ADP_CACHE_DIR=str(Path(tmp) / "cache"),
@@ -206,20 +176,13 @@ def main() -> None:
             if adp_body != floor_body:
                 sys.exit(f"bench: the requests differ:\nadp:   {adp_body}\nfloor: {floor_body}")
 
-            times: dict[str, list[float]] = {label: [] for label in commands}
-            for _ in range(args.runs):
-                for label, argv in commands.items():
-                    elapsed, _ = run(argv, env, cwd)
-                    times[label].append(elapsed)
+            times = interleaved(commands, args.runs, env, cwd)
             counted = ledger_requests(ledger)
 
-            medians = {label: statistics.median(values) * 1000 for label, values in times.items()}
             print(f"python {sys.version.split()[0]}; stub {stub.base_url} (latency 0); {args.runs} runs each, interleaved, 1 warm-up")
             print(f"input {sample}; identical request bodies checked on the stub; ledger counted {counted} adp requests")
             print(f"load average before/after: {LOAD0} / {load()}")
-            print(f"{'command':<18} {'median ms':>10} {'min ms':>8} {'max ms':>8}")
-            for label, values in times.items():
-                print(f"{label:<18} {medians[label]:>10.1f} {min(values) * 1000:>8.1f} {max(values) * 1000:>8.1f}")
+            medians = print_medians(times)
             ratio = medians["adp casual"] / medians["floor (groq SDK)"]
             verdict = "OK" if ratio <= TARGET else "MISSED"
             print(f"adp / floor = {ratio:.2f}x  (target <= {TARGET:.1f}x: {verdict})")

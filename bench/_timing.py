@@ -1,0 +1,66 @@
+"""What the benchmarks share: the adp script, timed subprocess runs, round-robin timing, and
+a printed table of medians."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def adp_script() -> Path:
+    """The ``adp`` console script installed next to this interpreter (the venv's)."""
+    name = "adp.exe" if os.name == "nt" else "adp"
+    script = Path(sys.executable).with_name(name)
+    if not script.exists():
+        sys.exit(f"bench: {script} not found; run with the venv's python after `pip install -e .`")
+    return script
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    """This environment without the caller's Groq/adp settings, plus ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "ADP_", "COST_TRACKING"))}
+    env.update(settings)
+    return env
+
+
+def run(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+    """Wall time of one subprocess in seconds; a failing command stops the bench."""
+    started = time.perf_counter()
+    proc = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"bench: {' '.join(argv)} exited {proc.returncode}:\n{proc.stderr.decode(errors='replace')}")
+    return elapsed, proc
+
+
+def interleaved(commands: dict[str, list[str]], runs: int, env: dict[str, str], cwd: str) -> dict[str, list[float]]:
+    """``runs`` rounds of every command in turn (round-robin), so machine noise hits all alike."""
+    times: dict[str, list[float]] = {label: [] for label in commands}
+    for _ in range(runs):
+        for label, argv in commands.items():
+            times[label].append(run(argv, env, cwd)[0])
+    return times
+
+
+def load() -> str:
+    """The 1-minute load average, where the OS has one: a busy machine makes every number worse."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except (AttributeError, OSError):
+        return "n/a"
+
+
+def print_medians(times: dict[str, list[float]]) -> dict[str, float]:
+    """A table of median, min and max in ms; returns the medians."""
+    medians = {label: statistics.median(values) * 1000 for label, values in times.items()}
+    width = max(map(len, times)) + 2
+    print(f"{'command':<{width}} {'median ms':>10} {'min ms':>8} {'max ms':>8}")
+    for label, values in times.items():
+        print(f"{label:<{width}} {medians[label]:>10.1f} {min(values) * 1000:>8.1f} {max(values) * 1000:>8.1f}")
+    return medians
