@@ -98,6 +98,9 @@ def _reported() -> Iterator[None]:
     except KeyboardInterrupt:
         render.error("interrupted")
         raise typer.Exit(130) from None
+    except BrokenPipeError:  # `adp ... | head`: the reader has all it wanted; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(1) from None
     except (typer.Exit, typer.Abort):
         raise
     except Exception as error:

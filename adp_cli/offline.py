@@ -739,10 +739,18 @@ def _evocative(parts: _Parts) -> str:
     return _sentence(", ".join(filter(None, clauses)))
 
 
+# Roles that read as adjectives before an instrument ("a lead guitar"); others follow it
+# ("a warm Rhodes on chords", not "a warm chords Rhodes").
+_ADJECTIVAL_ROLES = {"lead", "rhythm", "backing", "solo", "bass", "pad", "supporting", "main"}
+
+
 def _attributive(inst: _Instrument) -> str:
-    """'a distorted, aggressive lead electric guitar'; no 'bass bass guitar'."""
-    role = "" if set(inst.role.lower().split()) <= set(inst.name.lower().split()) else inst.role
-    return inst.named(role)
+    """'a distorted, aggressive lead electric guitar', 'a warm Rhodes on chords'; no 'bass bass guitar'."""
+    if set(inst.role.lower().split()) <= set(inst.name.lower().split()):
+        return inst.named()
+    if inst.role.lower() in _ADJECTIVAL_ROLES:
+        return inst.named(inst.role)
+    return f"{inst.named()} on {inst.role}"
 
 
 def _balanced(parts: _Parts) -> str:

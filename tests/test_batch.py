@@ -619,3 +619,17 @@ def test_budget_with_parallel_workers_overshoots_by_at_most_the_in_flight(
     assert 3 <= len(succeeded) <= 3 + 4 - 1
     assert len(groq.chat_requests) == len(succeeded)
     assert {line["error"]["type"] for line in lines if "error" in line} == {"budget_exceeded"}
+
+
+def test_a_reader_that_stops_early_ends_the_batch_quietly(env: dict[str, str], tmp_path: Path) -> None:
+    """`adp ... | head -1`: no traceback and no error line when the pipe closes."""
+    items = write_jsonl(tmp_path / "items.jsonl", wizard_items(400))
+    command = [sys.executable, "-m", "adp_cli", "casual", str(items), "--provider", "offline", "-q"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ))
+    assert proc.stdout is not None and proc.stderr is not None
+    first = json.loads(proc.stdout.readline())
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode("utf-8")
+    assert proc.wait(timeout=60) == 1
+    assert first["index"] == 0
+    assert stderr == ""

@@ -19,7 +19,7 @@ from adp_cli.offline import (
     estimate_bpm,
     register_for_poetic_level,
 )
-from adp_cli.wizard import BpmEstimationInput, WizardData, parse_bpm_input, parse_wizard
+from adp_cli.wizard import BpmEstimationInput, Instrumentation, WizardData, parse_bpm_input, parse_wizard
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -157,7 +157,7 @@ GOLDEN: list[tuple[str, Register, str]] = [
         (
             "A dark, hypnotic instrumental Techno Electronic track at 132 BPM with high energy and a "
             "sparse, metallic texture, built on a booming, distorted rhythm 808 kick, acid, squelchy "
-            "lead analog synths and percussion hi-hats."
+            "lead analog synths and hi-hats on percussion."
         ),
     ),
     (
@@ -212,7 +212,7 @@ GOLDEN: list[tuple[str, Register, str]] = [
         Register.BALANCED,
         (
             "A nostalgic Folk track with low energy and a warm, intimate texture, built on a "
-            "fingerpicked rhythm acoustic guitar and a gentle melody fiddle, topped by soft, breathy "
+            "fingerpicked rhythm acoustic guitar and a gentle fiddle on melody, topped by soft, breathy "
             "female lead vocals."
         ),
     ),
@@ -619,3 +619,14 @@ def test_batch_sample_items_validate_with_ids() -> None:
         assert 40 <= bpm <= 250
         for register in Register:
             _assert_clean(describe(item, register))
+
+
+def test_noun_roles_follow_the_instrument_in_the_balanced_register() -> None:
+    """'a warm Rhodes on chords', never 'a warm chords Rhodes'; adjectival roles stay in front."""
+    wizard = WizardData(
+        instrumentation=[
+            Instrumentation(instrument="Rhodes", role="chords", descriptors=["warm"]),
+            Instrumentation(instrument="Electric Guitar", role="lead"),
+        ]
+    )
+    assert describe(wizard, Register.BALANCED) == "A piece of music, built on a warm Rhodes on chords and a lead electric guitar."
