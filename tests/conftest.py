@@ -21,10 +21,20 @@ SAMPLES = ROOT / "samples"
 TEST_KEY = "gsk_TESTKEY_do_not_print_0123456789"
 
 
-@pytest.fixture(scope="session")
-def token_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One o200k rank cache for the whole session, so only the first count pays the parse."""
-    return tmp_path_factory.mktemp("adp-cache")
+@pytest.fixture(scope="session", autouse=True)
+def token_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One o200k rank cache for the whole session (only the first count pays the parse), and no
+    test, with or without the ``env`` fixture, touches the real user's cache or ledger."""
+    folder = tmp_path_factory.mktemp("adp-cache")
+    saved = {name: os.environ.get(name) for name in ("ADP_CACHE_DIR", "COST_TRACKING_FILE")}
+    os.environ["ADP_CACHE_DIR"] = str(folder)
+    os.environ["COST_TRACKING_FILE"] = str(tmp_path_factory.mktemp("ledger") / "daily-costs.json")
+    yield folder
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture
