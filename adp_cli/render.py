@@ -67,10 +67,9 @@ def result(outcome: Result, *, as_json: bool, quiet: bool) -> None:
     if quiet:
         return
     numbers = ("prompt", "completion", "total", "cost (USD)", "latency")
-    table = _table(None, "model", "provider", *numbers, justify_right=numbers)
+    table = _table(None, "model", *numbers, justify_right=numbers)
     table.add_row(
         outcome.model,
-        outcome.provider,
         str(outcome.prompt_tokens),
         str(outcome.completion_tokens),
         str(outcome.tokens_used),

@@ -96,9 +96,14 @@ def test_phrase_alone_on_stdout_and_table_on_stderr(cli: CliRunner, groq: GroqSt
 
     assert result.exit_code == 0, result.stderr
     assert result.stdout == DEFAULT_PHRASE + "\n"
-    assert FAST in result.stderr
-    assert "132" in result.stderr  # total tokens in the table
-    assert "cost" in result.stderr.lower()
+    header = next(line for line in result.stderr.splitlines() if "model" in line)
+    assert [cell.strip() for cell in header.strip("┃ ").split("┃")] == [
+        "model", "prompt", "completion", "total", "cost (USD)", "latency"
+    ]
+    row = next(line for line in result.stderr.splitlines() if FAST in line)
+    cells = [cell.strip() for cell in row.strip("│ ").split("│")]
+    assert cells[:5] == [FAST, "120", "12", "132", "$0.0000070"]
+    assert cells[5].endswith(" ms")
     assert DEFAULT_PHRASE not in result.stderr
 
 
