@@ -209,7 +209,7 @@ class GroqSession:
             raise GenerationError("no model in the random pool is available; see `adp models --live`")
         return self._rng.choice(pool), True
 
-    def send(self, prepared: Prepared) -> tuple[Completion, Any]:
+    def send(self, prepared: Prepared) -> Completion:
         """Send, replacing a randomly picked model that Groq no longer serves."""
         while True:
             model, at_random = self.pick(prepared)
@@ -223,7 +223,7 @@ class GroqSession:
                 self._gone.add(model)
                 continue
             log.debug("raw reply: %r", reply.content)
-            return reply, prepared.task.clean(reply.content)
+            return reply
 
 
 def _result(task: Task, value: Any, usage: Usage) -> Result:
@@ -235,12 +235,13 @@ def _result(task: Task, value: Any, usage: Usage) -> Result:
 
 
 def generate_with_groq(prepared: Prepared, session: GroqSession, tab: Tab | None = None) -> Result:
-    """Send a prepared request to Groq; its usage is priced input and output apart and logged."""
+    """Send a prepared request to Groq; its usage is priced input and output apart and recorded
+    before the reply is judged, since an unusable reply was paid for all the same."""
     from adp_cli.ledger import Tab
 
     tab = tab or Tab()
     tab.check()
-    reply, value = session.send(prepared)
+    reply = session.send(prepared)
     if catalog.price_of(reply.model) is None:
         log.warning("no price known for %s; its cost is reported as 0", reply.model)
     usage = Usage(
@@ -252,9 +253,8 @@ def generate_with_groq(prepared: Prepared, session: GroqSession, tab: Tab | None
         completion_tokens=reply.completion_tokens,
         latency_ms=reply.latency_ms,
     )
-    result = _result(prepared.task, value, usage)
     tab.add(usage.model, usage.prompt_tokens, usage.completion_tokens, usage.cost_usd)
-    return result
+    return _result(prepared.task, prepared.task.clean(reply.content), usage)
 
 
 def generate_offline(prepared: Prepared, options: Options) -> Result:

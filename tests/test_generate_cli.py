@@ -300,6 +300,16 @@ def test_bpm_bad_reply_is_one_line_quoting_it(cli: CliRunner, groq: GroqStub, co
     assert "Traceback" not in result.stderr
 
 
+def test_an_unusable_reply_is_still_in_the_ledger(cli: CliRunner, groq: GroqStub, tmp_path: Path) -> None:
+    """The call was paid for even though its reply is no BPM: the ledger must show it."""
+    groq.content = "about fast"
+    assert run(cli, "bpm", "--phrase", "Driving techno").exit_code == 1
+    ledger = json.loads((tmp_path / "ledger.json").read_text(encoding="utf-8"))
+    (day,) = ledger["days"].values()
+    assert day[BPM_MODEL]["requests"] == 1
+    assert day[BPM_MODEL]["cost_usd"] == expected_cost(120, 12, 0.59, 0.79)
+
+
 def test_unclosed_think_block_leaves_no_phrase(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
     groq.content = "<think>still weighing the saxophone against the piano"
     result = run(cli, "structure", str(wizard_yaml), "-m", FAST)
