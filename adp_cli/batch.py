@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -228,14 +229,7 @@ class _Sink:
         self._file.close()
 
 
-class _NoProgress:
-    def __enter__(self) -> Any:
-        return lambda line: None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
 def _progress(quiet: bool) -> Any:
-    return _NoProgress() if quiet else render.batch_progress()
+    """A context giving a per-line callback: Rich's progress bar, or nothing with --quiet."""
+    return nullcontext(lambda line: None) if quiet else render.batch_progress()
 

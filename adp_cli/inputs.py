@@ -45,7 +45,7 @@ class Flags:
     standardized: str | None = None
 
     def any(self) -> bool:
-        return any(bool(value) or value == 0 for value in vars(self).values() if value is not None)
+        return any(value not in (None, []) for value in vars(self).values())
 
 
 def _split_values(values: list[str]) -> list[str]:

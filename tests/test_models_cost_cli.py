@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import one_line, run
-from groqstub import DEFAULT_LIVE_MODELS, GroqStub
+from groqstub import DEFAULT_LIVE_MODELS, GroqStub, bad_request
 from typer.testing import CliRunner
 
 from adp_cli.catalog import (
@@ -302,8 +302,9 @@ def test_ledger_empty(cli: CliRunner, env: dict[str, str]) -> None:
     assert document["total_usd"] == 0
 
 
-def test_failed_generation_is_not_in_the_ledger(cli: CliRunner, groq: GroqStub) -> None:
-    groq.content = "about fast"
+def test_a_call_groq_rejected_is_not_in_the_ledger(cli: CliRunner, groq: GroqStub) -> None:
+    """A 400 is not billed, so it is not spent (an unusable 200 reply is: see test_generate_cli)."""
+    groq.enqueue(bad_request("messages: too many"))
     failed = run(cli, "bpm", "--phrase", "x")
     assert failed.exit_code == 1
 
