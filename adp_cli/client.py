@@ -119,7 +119,8 @@ def complete(
     except groq.APIConnectionError as error:
         raise GenerationError(f"cannot reach Groq at {client.base_url}: {error.__cause__ or error}") from None
     latency_ms = round((time.perf_counter() - started) * 1000)
-    log.debug("raw reply from %s: %s", model, reply.model_dump_json())
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("raw reply from %s: %s", model, reply.model_dump_json())
     content = reply.choices[0].message.content if reply.choices else None
     usage = reply.usage
     return Completion(

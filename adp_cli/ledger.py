@@ -274,13 +274,20 @@ def _round_cost(cost: float) -> float:
 class Tab:
     """One run's spending: the budget is checked against today's ledger total read once plus
     what this run has spent since, instead of rereading the file before every call of a batch.
-    Each call is recorded before its result is shown, so a killed run has no unrecorded results.
+
+    Calls are recorded by group commit: a worker that finds no write in progress writes every
+    row waiting at that moment in one locked rewrite, and ``add`` returns only once its own row
+    is on disk, so a result is never shown before its cost is in the ledger.
     """
 
     def __init__(self) -> None:
         self._budget = _budget()
         self._spent = spent_today() if self._budget is not None else 0.0
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._pending: list[tuple[str, int, int, float]] = []
+        self._queued = self._committed = 0
+        self._writing = False
 
     def check(self) -> None:
         """Refuse a new call once today's spend, this run's included, reaches the budget."""
@@ -290,6 +297,32 @@ class Tab:
             )
 
     def add(self, model: str, prompt_tokens: int, completion_tokens: int, cost_usd: float) -> None:
-        with self._lock:
+        with self._changed:
             self._spent += cost_usd
-        record(model, prompt_tokens, completion_tokens, cost_usd)
+            self._pending.append((model, prompt_tokens, completion_tokens, cost_usd))
+            self._queued += 1
+            ticket = self._queued
+            while self._committed < ticket:
+                if self._writing:
+                    self._changed.wait()
+                else:
+                    self._write_pending()
+
+    def _write_pending(self) -> None:
+        """Write every waiting row (called holding the lock, which it drops during the write);
+        rows that fail to be written go back to the queue for the next writer."""
+        rows, self._pending, upto = self._pending, [], self._queued
+        self._writing = True
+        self._lock.release()
+        written = False
+        try:
+            record_many(rows)
+            written = True
+        finally:
+            self._lock.acquire()
+            self._writing = False
+            if written:
+                self._committed = upto
+            else:
+                self._pending[:0] = rows
+            self._changed.notify_all()

@@ -367,3 +367,64 @@ def test_import_stays_cheap() -> None:
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
 
     assert result.stdout == "[]\n"
+
+
+def _totals(path: Path) -> dict[str, float]:
+    """The one model's totals for today in the ledger file at ``path``."""
+    (models,) = json.loads(path.read_text(encoding="utf-8"))["days"].values()
+    return models["m"]
+
+
+def test_tab_group_commits_concurrent_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many workers recording at once: every call lands, in fewer (locked) rewrites than calls,
+    and each add returns only after its own row is in the file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "ledger.json"
+    monkeypatch.setenv("COST_TRACKING_FILE", str(path))
+    monkeypatch.delenv("ADP_DAILY_BUDGET_USD", raising=False)
+    writes: list[int] = []
+    real_record_many = ledger.record_many
+
+    def counted(rows):
+        rows = list(rows)
+        writes.append(len(rows))
+        time.sleep(0.002)  # a slow disk: callers arriving meanwhile must share the next write
+        real_record_many(rows)
+
+    monkeypatch.setattr(ledger, "record_many", counted)
+    tab = ledger.Tab()
+
+    def call(number: int) -> int:
+        tab.add("m", 100, 10, 0.000123)
+        return _totals(path)["requests"]  # its own row is already on disk
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        seen = list(pool.map(call, range(160)))
+    assert sum(writes) == 160
+    assert len(writes) < 160
+    assert all(count >= 1 for count in seen)
+    totals = _totals(path)
+    assert (totals["requests"], totals["prompt_tokens"], totals["completion_tokens"]) == (160, 16000, 1600)
+    assert totals["cost_usd"] == pytest.approx(160 * 0.000123, abs=1e-12)
+
+
+def test_tab_reports_an_unwritable_ledger_to_every_caller(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "ledger.json"
+    path.write_text("{not json", encoding="utf-8")
+    monkeypatch.setenv("COST_TRACKING_FILE", str(path))
+    tab = ledger.Tab()
+
+    def call(number: int) -> str:
+        try:
+            tab.add("m", 1, 1, 0.1)
+        except ConfigError as error:
+            return str(error)
+        return "recorded"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(call, range(24)))
+    assert all("is corrupt" in outcome for outcome in outcomes)
+    assert path.read_text(encoding="utf-8") == "{not json"
