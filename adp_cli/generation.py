@@ -52,7 +52,7 @@ _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _UNCLOSED_THINK = re.compile(r"^\s*<think>.*", re.DOTALL | re.IGNORECASE)
 _LIST_PREFIX = re.compile(r"^\d{1,3}[.)]\s+")
 _WRAPPING_QUOTES = [('"', '"'), ("'", "'"), ("\u201c", "\u201d"), ("\u2018", "\u2019"), ("`", "`")]
-_BPM_REPLY = re.compile(r"^(\d{1,3})(?:\s*bpm)?\s*[.!]?$", re.IGNORECASE)
+_BPM_REPLY = re.compile(r"^([0-9]{1,3})(?:\s*bpm)?\s*[.!]?$", re.IGNORECASE)
 
 
 def strip_reasoning(reply: str) -> str:

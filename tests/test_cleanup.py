@@ -125,7 +125,7 @@ def test_parse_bpm_accepts(reply: str, expected: int) -> None:
 
 @pytest.mark.parametrize(
     "reply",
-    ["128.5", "about 128", "128-130", "", "39", "251", "BPM", "0", "1000", "-128", "128 or 130", "<think>128"],
+    ["128.5", "about 128", "128-130", "", "39", "251", "BPM", "0", "1000", "-128", "128 or 130", "<think>128", "\u0661\u0662\u0668"],
 )
 def test_parse_bpm_rejects_and_quotes_the_reply(reply: str) -> None:
     with pytest.raises(BadReplyError) as caught:
