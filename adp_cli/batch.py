@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from collections import deque
@@ -23,17 +22,8 @@ from typing import IO, Any
 
 from adp_cli import render
 from adp_cli.errors import AdpError, InputError, UsageError
-from adp_cli.generation import (
-    BPM,
-    GroqSession,
-    Item,
-    Options,
-    Result,
-    Task,
-    generate_offline,
-    generate_with_groq,
-    prepare,
-)
+from adp_cli.files import replace_atomically
+from adp_cli.generation import BPM, GroqSession, Item, Options, Task, generate
 from adp_cli.inputs import Flags, Source, apply_bpm_flags, apply_wizard_flags
 from adp_cli.wizard import parse_bpm_input, parse_wizard
 
@@ -113,9 +103,7 @@ def resume(output: Path) -> set[int]:
             if isinstance(index, int) and "error" not in line and index not in done:
                 done.add(index)
                 kept.append(json.dumps(line, ensure_ascii=False))
-    temporary = output.with_name(f"{output.name}.{os.getpid()}.tmp")
-    temporary.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
-    os.replace(temporary, output)
+    replace_atomically(output, "".join(f"{line}\n" for line in kept).encode("utf-8"))
     return done
 
 
@@ -129,22 +117,16 @@ class _Runner:
         self.task = task
         self.options = options
         self.flags = flags
-        self.offline = options.provider == "offline"
         self.session = GroqSession(options, gate=RateGate())
         self.tab = Tab()  # per call: a line on stdout or in --output is already in the ledger
-        if not self.offline:
+        if options.provider != "offline":
             self.session.connect()  # a missing key fails the whole run at once, before any item
 
     def __call__(self, index: int, document: Any) -> dict[str, Any]:
         item_id = _item_id(document)
         try:
             item = parse_item(self.task, document, self.flags)
-            prepared = prepare(self.task, item, self.options)
-            result: Result = (
-                generate_offline(prepared, self.options)
-                if self.offline
-                else generate_with_groq(prepared, self.session, self.tab)
-            )
+            result = generate(self.task, item, self.options, self.session, self.tab)
         except Exception as error:
             if not isinstance(error, AdpError):
                 log.debug("item %d failed", index, exc_info=True)

@@ -6,6 +6,8 @@ import logging
 import os
 from pathlib import Path
 
+from adp_cli.files import replace_atomically
+
 log = logging.getLogger("adp")
 
 
@@ -23,8 +25,6 @@ def write_atomically(path: Path, payload: bytes) -> None:
     """Best effort: a read-only or full disk only costs the next run the work again."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(payload)
-        os.replace(temporary, path)
+        replace_atomically(path, payload)
     except OSError as error:
         log.debug("could not write cache file %s: %s", path, error)

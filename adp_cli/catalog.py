@@ -145,6 +145,11 @@ class Price:
         return self.source.startswith("guide")
 
 
+def _model_id(model: str | GroqModel) -> str:
+    """The API id, whether given as a GroqModel or as its string."""
+    return model.value if isinstance(model, GroqModel) else model
+
+
 def category_of(model: str) -> Category:
     """Known non-text models have their own category; everything else generates text."""
     try:
@@ -277,7 +282,7 @@ class _InputPrices(Mapping[str, float]):
     """``GROQ_PRICING[model]``: the input price per 1M tokens, resolved lazily so importing is cheap."""
 
     def __getitem__(self, model: str) -> float:
-        price = price_of(str(model.value if isinstance(model, GroqModel) else model))
+        price = price_of(_model_id(model))
         if price is None:
             raise KeyError(model)
         return price.input
@@ -289,8 +294,7 @@ class _InputPrices(Mapping[str, float]):
         return len(known_model_ids())
 
     def __contains__(self, model: object) -> bool:
-        name = model.value if isinstance(model, GroqModel) else model
-        return isinstance(name, str) and price_of(name) is not None
+        return isinstance(model, str) and price_of(_model_id(model)) is not None
 
 
 GROQ_PRICING: Mapping[str, float] = _InputPrices()
@@ -307,8 +311,7 @@ def calculate_cost(total_tokens: int, model: str | GroqModel) -> float:
 
 def usage_cost(prompt_tokens: int, completion_tokens: int, model: str | GroqModel) -> float:
     """What a real call cost: prompt tokens at the input price, completion tokens at the output price."""
-    name = model.value if isinstance(model, GroqModel) else model
-    price = price_of(name)
+    price = price_of(_model_id(model))
     if price is None:
         return 0.0
     return _round7((prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000)

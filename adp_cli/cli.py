@@ -30,7 +30,6 @@ app = typer.Typer(
 )
 
 log = logging.getLogger("adp")
-_verbose = False
 
 
 class Provider(str, Enum):
@@ -67,8 +66,6 @@ OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", dir_okay=Fa
 
 def _configure(verbose: bool) -> None:
     """Logging to stderr only, for the 'adp' logger only (the SDK's own logs stay quiet)."""
-    global _verbose
-    _verbose = verbose
     level = logging.DEBUG if verbose else getattr(logging, os.environ.get("LOG_LEVEL", "WARNING").upper(), logging.WARNING)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("adp: %(levelname)s: %(message)s"))
@@ -83,15 +80,17 @@ def _configure(verbose: bool) -> None:
 
 
 @contextmanager
-def _reported() -> Iterator[None]:
-    """The one place where errors become one line on stderr and an exit code."""
+def _reported(verbose: bool) -> Iterator[None]:
+    """Every command runs in here: logging and .env set up, and the one place where errors
+    become one line on stderr and an exit code."""
+    _configure(verbose)
     from adp_cli import render
     from adp_cli.errors import AdpError
 
     try:
         yield
     except AdpError as error:
-        if _verbose:
+        if verbose:
             log.exception("traceback")
         render.error(str(error))
         raise typer.Exit(error.exit_code) from None
@@ -104,7 +103,7 @@ def _reported() -> Iterator[None]:
     except (typer.Exit, typer.Abort):
         raise
     except Exception as error:
-        if _verbose:
+        if verbose:
             log.exception("traceback")
         render.error(f"internal error: {type(error).__name__}: {error} (run with --verbose for the traceback)")
         raise typer.Exit(1) from None
@@ -116,8 +115,7 @@ _FLAG_NAMES = ("genre", "subgenre", "mood", "energy", "texture", "instrument", "
 def _run(task_name: str, arguments: dict[str, Any]) -> None:
     """Shared body of casual, structure and bpm (``arguments`` are the command's parameters):
     read the input, then run one item, show a dry run, or stream a batch."""
-    _configure(arguments["verbose"])
-    with _reported():
+    with _reported(arguments["verbose"]):
         from adp_cli import batch, inputs, render
         from adp_cli.client import ClientSettings
         from adp_cli.errors import UsageError
@@ -243,8 +241,7 @@ def models_command(
     max_retries: RetriesOpt = 2,
     verbose: VerboseOpt = False,
 ) -> None:
-    _configure(verbose)
-    with _reported():
+    with _reported(verbose):
         from adp_cli import models, render
         from adp_cli.client import ClientSettings
 
@@ -267,8 +264,7 @@ def cost_command(
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    _configure(verbose)
-    with _reported():
+    with _reported(verbose):
         from adp_cli import costs
 
         if ledger:

@@ -90,12 +90,9 @@ def show_ledger(days: int | None, *, as_json: bool) -> None:
     if path is None:
         raise UsageError("the ledger is off (COST_TRACKING_FILE=off)")
     rows = [asdict(entry) for entry in ledger.entries(days)]
+    total = float(f"{sum(row['cost_usd'] for row in rows):.7g}")
     if as_json:
-        render.out_json({"ledger": str(path), "entries": rows, "total_usd": catalog_total(rows)})
+        render.out_json({"ledger": str(path), "entries": rows, "total_usd": total})
         return
-    render.out(f"{catalog_total(rows):.7g}")
-    render.ledger_table(rows)
-
-
-def catalog_total(rows: list[dict[str, Any]]) -> float:
-    return float(f"{sum(row['cost_usd'] for row in rows):.7g}")
+    render.out(f"{total:.7g}")
+    render.ledger_table(rows, total)

@@ -275,12 +275,15 @@ def generate_offline(prepared: Prepared, options: Options) -> Result:
     return _result(prepared.task, offline.describe(item, register), usage)
 
 
-def generate(task: Task, item: Item, options: Options, session: GroqSession | None = None) -> Result:
-    """Prepare and run one generation with the chosen provider (the core's single entry point)."""
+def generate(
+    task: Task, item: Item, options: Options, session: GroqSession | None = None, tab: Tab | None = None
+) -> Result:
+    """Prepare and run one generation with the chosen provider (the core's single entry point);
+    a batch passes its shared session and tab."""
     prepared = prepare(task, item, options)
     if options.provider == "offline":
         return generate_offline(prepared, options)
-    return generate_with_groq(prepared, session or GroqSession(options))
+    return generate_with_groq(prepared, session or GroqSession(options), tab)
 
 
 def generate_casual_phrase_groq(

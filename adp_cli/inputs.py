@@ -73,6 +73,13 @@ def parse_vocals(spec: str) -> dict[str, Any]:
     return {key: value for key, value in zip(keys, parts) if value}
 
 
+def _apply_list_flags(merged: dict[str, Any], flags: Flags) -> None:
+    """--mood, --energy and --texture: the same fields in wizard data and BPM inputs."""
+    for name in ("mood", "energy", "texture"):
+        if values := getattr(flags, name):
+            merged[name] = _split_values(values)
+
+
 def apply_wizard_flags(document: dict[str, Any], flags: Flags) -> dict[str, Any]:
     """Wizard fields from flags win over the file's."""
     merged = dict(document)
@@ -91,9 +98,7 @@ def apply_wizard_flags(document: dict[str, Any], flags: Flags) -> dict[str, Any]
         if flags.subgenre:
             genre["secondary"] = _split_values(flags.subgenre)
         merged["genre"] = genre
-    for name in ("mood", "energy", "texture"):
-        if values := getattr(flags, name):
-            merged[name] = _split_values(values)
+    _apply_list_flags(merged, flags)
     if flags.instrument:
         merged["instrumentation"] = [parse_instrument(spec) for spec in flags.instrument]
     if flags.vocals is not None:
@@ -125,9 +130,7 @@ def apply_bpm_flags(document: dict[str, Any], flags: Flags) -> dict[str, Any]:
             merged["genre"] = flags.genre
         if flags.subgenre:
             merged["subgenres"] = _split_values(flags.subgenre)
-        for name in ("mood", "energy", "texture"):
-            if values := getattr(flags, name):
-                merged[name] = _split_values(values)
+        _apply_list_flags(merged, flags)
     if flags.phrase is not None:
         merged["input_phrase"] = flags.phrase
         if not {"standardized_phrase", "standardizedPhrase"} & document.keys():
@@ -175,7 +178,7 @@ def _read_all(stream: IO[bytes], name: str) -> str:
 def _sniffed(stream: IO[bytes], name: str) -> Source:
     """Stdin and unknown extensions: a JSON array, one JSON object, JSON Lines, or YAML."""
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
-    head = buffered.peek(_CHUNK)[:_CHUNK].lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = _head(buffered)
     if head.startswith(b"["):
         return Source(_json_array(buffered, name), batch=True, name=name)
     if head.startswith(b"{"):
@@ -184,6 +187,11 @@ def _sniffed(stream: IO[bytes], name: str) -> Source:
             return Source(_json_lines(io.BytesIO(text.encode("utf-8")), name), batch=True, name=name)
         return _json_document(text, name)
     return _yaml_source(_read_all(buffered, name), name)
+
+
+def _head(buffered: io.BufferedReader) -> bytes:
+    """The start of the input past a BOM and blank space, read without consuming it."""
+    return buffered.peek(_CHUNK)[:_CHUNK].lstrip(b"\xef\xbb\xbf \t\r\n")
 
 
 def _first_line_is_json(text: str) -> bool:
@@ -212,7 +220,7 @@ def _json_document(text: str, name: str) -> Source:
 
 def _json_source(handle: IO[bytes], name: str) -> Source:
     buffered = io.BufferedReader(handle)  # type: ignore[arg-type]
-    if buffered.peek(_CHUNK)[:_CHUNK].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+    if _head(buffered).startswith(b"["):
         return Source(_json_array(buffered, name), batch=True, name=name)
     return _json_document(_read_all(buffered, name), name)
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from adp_cli.errors import BudgetExceededError, ConfigError
+from adp_cli.files import replace_atomically
 
 LEDGER_ENV = "COST_TRACKING_FILE"
 BUDGET_ENV = "ADP_DAILY_BUDGET_USD"
@@ -245,25 +246,9 @@ def _write(path: Path, ledger: dict[str, Any]) -> None:
     """Save the ledger as indented UTF-8 JSON; an OS failure is a ConfigError, not a traceback."""
     data = (json.dumps(ledger, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     try:
-        _replace_atomically(path, data)
+        replace_atomically(path, data)
     except OSError as err:
         raise ConfigError(f"cannot write ledger {path}: {err}") from err
-
-
-def _replace_atomically(path: Path, data: bytes) -> None:
-    """Write a synced temp file beside ``path``, then rename it over: old or new, never half."""
-    import tempfile
-
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as temp_file:
-            temp_file.write(data)
-            temp_file.flush()
-            os.fsync(temp_file.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
 
 
 def _round_cost(cost: float) -> float:

@@ -143,12 +143,11 @@ def cost_table(tokens: int, output_tokens: int, rows: list[dict[str, Any]]) -> N
     err_console().print(table)
 
 
-def ledger_table(rows: list[dict[str, Any]]) -> None:
+def ledger_table(rows: list[dict[str, Any]], total: float) -> None:
     columns = ("requests", "prompt", "completion", "cost (USD)")
     table = _table("Spending by day and model", "day", "model", *columns, justify_right=columns)
     for row in rows:
         table.add_row(row["day"], row["model"], str(row["requests"]), str(row["prompt_tokens"]), str(row["completion_tokens"]), usd(row["cost_usd"]))
-    total = sum(row["cost_usd"] for row in rows)
     table.add_section()
     table.add_row("total", "", str(sum(r["requests"] for r in rows)), "", "", usd(total))
     err_console().print(table)

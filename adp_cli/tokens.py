@@ -129,11 +129,9 @@ _FULL_ENCODER_LOCK = threading.Lock()
 def _build_full_encoder() -> tiktoken.Encoding:
     import tiktoken
 
-    singles, offsets, blob = _index()
-    ranks = dict(singles)
+    ranks = dict(_index()[0])
     for key in range(_BUCKETS):
-        if offsets[key + 1] > offsets[key]:
-            ranks.update(marshal.loads(blob[offsets[key] : offsets[key + 1]])[1])
+        ranks.update(_load_bucket(key)[1])
     return tiktoken.Encoding(ENCODING_NAME, pat_str=O200K_PATTERN, mergeable_ranks=ranks, special_tokens=O200K_SPECIAL_TOKENS)
 
 
@@ -142,7 +140,12 @@ _BUCKETS = 1 << 16  # one per first two bytes of a token
 
 @cache
 def _bucket(key: int) -> tuple[tuple[int, ...], dict[bytes, int]]:
-    """The token lengths (ascending) and tokens of one bucket, kept for the process."""
+    """One bucket, kept for the process: a batch's texts keep touching the same ones."""
+    return _load_bucket(key)
+
+
+def _load_bucket(key: int) -> tuple[tuple[int, ...], dict[bytes, int]]:
+    """The token lengths (ascending) and tokens whose first two bytes make ``key``."""
     _, offsets, blob = _index()
     start, end = offsets[key], offsets[key + 1]
     return marshal.loads(blob[start:end]) if end > start else ((), {})
