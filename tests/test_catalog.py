@@ -292,3 +292,42 @@ def test_random_model_with_a_pool() -> None:
 
 def test_unseeded_random_model_covers_the_pool() -> None:
     assert {get_random_model() for _ in range(500)} == set(TEXT_GENERATION_MODELS)
+
+
+@pytest.fixture
+def fresh_price_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """An empty cache folder and no price remembered in this process."""
+    monkeypatch.setenv("ADP_CACHE_DIR", str(tmp_path))
+    for cached in (catalog._price_cache, catalog._price_cache_file):
+        cached.cache_clear()
+    yield tmp_path
+    for cached in (catalog._price_cache, catalog._price_cache_file):
+        cached.cache_clear()
+
+
+def test_genai_prices_answers_are_cached_per_version(env: dict[str, str], fresh_price_cache: Path) -> None:
+    """Loading genai-prices' snapshot costs ~70 ms per process, so its answers are kept on disk."""
+    import json
+    from importlib.metadata import version
+
+    assert catalog.price_of("llama-3.1-8b-instant") == catalog.Price(0.05, 0.08, "1M tokens", f"genai-prices {version('genai-prices')}")
+    cache_file = fresh_price_cache / f"groq-prices-genai-{version('genai-prices')}.json"
+    assert json.loads(cache_file.read_text(encoding="utf-8"))["llama-3.1-8b-instant"]["input"] == 0.05
+
+
+def test_a_cached_price_is_used_without_asking_genai_prices(
+    env: dict[str, str], fresh_price_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    from importlib.metadata import version
+
+    cache_file = fresh_price_cache / f"groq-prices-genai-{version('genai-prices')}.json"
+    entry = {"input": 0.5, "output": 0.7, "unit": "1M tokens", "source": "genai-prices (cached)"}
+    cache_file.write_text(json.dumps({"llama-3.1-8b-instant": entry, "allam-2-7b": None}), encoding="utf-8")
+
+    def no_lookup(model: str) -> None:
+        raise AssertionError(f"asked genai-prices about {model} although the cache knows it")
+
+    monkeypatch.setattr(catalog, "_genai_price", no_lookup)
+    assert catalog.price_of("llama-3.1-8b-instant") == catalog.Price(**entry)
+    assert catalog.price_of("allam-2-7b") == catalog.Price(0.1, 0.1, "1M tokens", "guide (estimate)")
