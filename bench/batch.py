@@ -1,6 +1,6 @@
 """Batch throughput and memory: the real CLI in a subprocess against the loopback Groq.
 
-    python bench/batch.py [--items 400] [--latency 0.2] [--jobs 16] [--rss-items 10000] [--runs 3]
+    python -m bench.batch [--items 400] [--latency 0.2] [--jobs 16] [--rss-items 10000] [--runs 3]
                           [--profile] [--no-ledger]
 
 Part 1 (throughput): ``adp casual items.jsonl -j JOBS -q -m llama-3.1-8b-instant`` over ITEMS
@@ -35,43 +35,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _timing import REPO, load
-
-sys.path.insert(0, str(REPO / "tests"))
-
-from groqstub import GroqStub  # noqa: E402
+from bench.timing import load
+from tests.support.groqstub import GroqStub
+from tests.support.items import catalogue_items, write_jsonl
 
 MODEL = "llama-3.1-8b-instant"
 THROUGHPUT_TARGET = 0.9
 RSS_TARGET_MB = 150.0
-
-GENRES = ["Rock", "Jazz", "Folk", "Techno", "Ambient", "Hip Hop", "Blues", "Reggae", "Metal", "Classical",
-          "Funk", "Soul", "Country", "Disco", "House", "Punk", "Gospel", "Salsa", "Trap", "Bossa Nova"]
-MOODS = ["energetic", "calm", "nostalgic", "dark", "uplifting", "dreamy", "melancholic", "playful"]
-ENERGIES = ["low", "medium", "high"]
-INSTRUMENTS = ["Electric Guitar", "Piano", "Drums", "Synth", "Bass", "Saxophone", "Violin"]
-
-
-def write_items(path: Path, count: int) -> Path:
-    """``count`` varied wizard items with ids, one JSON object a line."""
-    with path.open("w", encoding="utf-8") as handle:
-        for number in range(count):
-            genre = GENRES[number % len(GENRES)]
-            item = {
-                "id": f"item-{number:05d}",
-                "genre": {"primary": genre, "secondary": [f"{genre} revival"]},
-                "mood": [MOODS[number % len(MOODS)], MOODS[(number * 3 + 1) % len(MOODS)]],
-                "energy": [ENERGIES[number % len(ENERGIES)]],
-                "instrumentation": [
-                    {"instrument": INSTRUMENTS[number % len(INSTRUMENTS)], "role": "lead", "descriptors": ["warm"]},
-                    {"instrument": INSTRUMENTS[(number + 2) % len(INSTRUMENTS)], "role": "rhythm"},
-                ],
-                "vocals": {"presence": "lead", "gender": "female" if number % 2 else "male", "style": "smooth"},
-                "bpm": 60 + number % 120,
-            }
-            handle.write(json.dumps(item) + "\n")
-    return path
-
 
 def bench_env(folder: Path, base_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "ADP_", "COST_TRACKING", "LOG_LEVEL"))}
@@ -208,7 +178,6 @@ def profile_in_process(items_file: Path, jobs: int, env: dict[str, str], top: in
     import pstats
 
     os.environ.update(env)
-    sys.path.insert(0, str(REPO))
     from adp_cli import batch, inputs
     from adp_cli.generation import CASUAL, Options
 
@@ -265,7 +234,7 @@ def main() -> None:
 
         # Part 1: throughput at LATENCY.
         ideal = args.jobs / args.latency if args.latency > 0 else float("inf")
-        items_file = write_items(folder / "throughput.jsonl", args.items)
+        items_file = write_jsonl(folder / "throughput.jsonl", catalogue_items(args.items))
         stub.latency = args.latency
         runs = []
         for number in range(args.runs):
@@ -279,7 +248,7 @@ def main() -> None:
 
         # Part 2: memory and zero-latency throughput.
         stub.latency = 0.0
-        big_file = write_items(folder / "memory.jsonl", args.rss_items)
+        big_file = write_jsonl(folder / "memory.jsonl", catalogue_items(args.rss_items))
         big = run_batch(big_file, args.rss_items, args.jobs, env, folder, clock)
         samples = big.rss_samples_mb
         curve = [samples[int(len(samples) * q)] for q in (0.1, 0.25, 0.5, 0.75, 0.9)] if samples else []
@@ -290,7 +259,7 @@ def main() -> None:
 
         if args.profile:
             print("\n--- cProfile: zero-latency batch in-process ---")
-            profile_in_process(write_items(folder / "profile.jsonl", min(args.rss_items, 2000)), args.jobs, env)
+            profile_in_process(write_jsonl(folder / "profile.jsonl", catalogue_items(min(args.rss_items, 2000))), args.jobs, env)
 
     expected_requests = args.items * args.runs + args.rss_items
     wall_ratio, steady_ratio = wall_rate / ideal, steady_rate / ideal

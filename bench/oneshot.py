@@ -1,8 +1,8 @@
 """One-shot overhead: ``adp casual`` against the same request sent by a bare groq SDK script.
 
-    python bench/oneshot.py [--runs 7] [--profile]
+    python -m bench.oneshot [--runs 7] [--profile]
 
-Starts the loopback Groq server from tests/groqstub.py at zero latency, so the network costs
+Starts the loopback Groq server from tests/support/groqstub.py at zero latency, so the network costs
 nothing and what is left is process start-up, imports and adp's own work. Times (a)
 ``adp casual samples/rock.yaml -m llama-3.1-8b-instant --json -q`` against (b)
 ``bench/floor_client.py``, which sends the identical request (checked on the stub) with the
@@ -22,11 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _timing import REPO, adp_script, clean_env, interleaved, load, print_medians, run
-
-sys.path.insert(0, str(REPO / "tests"))
-
-from groqstub import GroqStub  # noqa: E402
+from bench.timing import REPO, adp_script, clean_env, interleaved, load, print_medians, run
+from tests.support.groqstub import GroqStub
 
 MODEL = "llama-3.1-8b-instant"
 TARGET = 1.5

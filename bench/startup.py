@@ -1,6 +1,6 @@
 """Start-up cost of the adp CLI against the floor of importing its UI libraries.
 
-    python bench/startup.py [--runs 7]
+    python -m bench.startup [--runs 7]
 
 Times ``adp --help`` and ``adp models --json`` (the real console script next to this
 interpreter) against ``python -c "import typer, rich"``, interleaved round-robin after one
@@ -14,7 +14,7 @@ import argparse
 import sys
 import tempfile
 
-from _timing import adp_script, clean_env, interleaved, load, print_medians
+from bench.timing import adp_script, clean_env, interleaved, load, print_medians
 
 HELP_TARGET = 2.0
 

@@ -4,21 +4,17 @@ for the real CLI (in process through Typer's CliRunner, or as a subprocess)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from groqstub import GroqStub
+from tests.support.cli import TEST_KEY, run_adp
+from tests.support.groqstub import GroqStub
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
-TEST_KEY = "gsk_TESTKEY_do_not_print_0123456789"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -72,34 +68,6 @@ def _fresh_console() -> Iterator[None]:
     render.err_console.cache_clear()
     yield
     render.err_console.cache_clear()
-
-
-def run(cli: CliRunner, *args: str, input: str | None = None):
-    """The Typer app in process; a fresh console so its width follows this test's COLUMNS."""
-    from adp_cli import render
-    from adp_cli.cli import app
-
-    render.err_console.cache_clear()
-    return cli.invoke(app, list(args), input=input)
-
-
-def one_line(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip()]
-    assert len(lines) == 1, f"expected one line, got: {text!r}"
-    return lines[0]
-
-
-def run_adp(*args: str, stdin: bytes | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """The real console entry point in a subprocess, with the current (monkeypatched) environment."""
-    return subprocess.run(
-        [sys.executable, "-m", "adp_cli", *args],
-        input=stdin.decode("utf-8", "surrogateescape") if stdin is not None else None,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=timeout,
-        env=dict(os.environ),
-    )
 
 
 @pytest.fixture

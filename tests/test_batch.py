@@ -17,47 +17,22 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from groqstub import GroqStub, Reply, rate_limited, server_error
+
+from tests.support.groqstub import GroqStub, Reply, rate_limited, server_error
+from tests.support.items import GENRES, file_lines, json_lines, wizard_items, write_jsonl
 
 MODEL = "llama-3.1-8b-instant"
 PROMPT_TOKENS, COMPLETION_TOKENS = 120, 12  # the stub's default usage
 COST_PER_CALL = 6.96e-06  # 120 x $0.05/M + 12 x $0.08/M, llama-3.1-8b-instant
 
-GENRES = [
-    "Rock", "Jazz", "Folk", "Techno", "Ambient", "Hip Hop", "Blues", "Reggae", "Metal", "Classical",
-    "Funk", "Soul", "Country", "Disco", "House", "Punk", "Gospel", "Salsa", "Trap", "Bossa Nova",
-]
-MOODS = ["energetic", "calm", "nostalgic", "dark", "uplifting", "dreamy", "melancholic", "playful"]
-ENERGIES = ["low", "medium", "high"]
-
 # The genre a request is about: casual/bpm say ``Genre: Rock.``, structure says ``"Genre": "Rock"``.
 _GENRE_IN_PROMPT = re.compile(r'"?Genre"?:\s*"?([^".(\n]+)')
-
-
-def wizard_items(count: int = 20) -> list[dict[str, Any]]:
-    """Varied wizard items, one genre each; ids are strings, a few ints, and one item has none."""
-    items: list[dict[str, Any]] = []
-    for number in range(count):
-        genre = GENRES[number % len(GENRES)] + ("" if number < len(GENRES) else f" {number}")
-        item: dict[str, Any] = {
-            "genre": {"primary": genre, "secondary": [f"{genre} revival"]} if number % 3 == 0 else genre,
-            "mood": [MOODS[number % len(MOODS)], MOODS[(number + 3) % len(MOODS)]],
-            "energy": ENERGIES[number % len(ENERGIES)],
-        }
-        if number % 4 == 1:
-            item["instrumentation"] = [{"instrument": "Piano", "role": "lead", "descriptors": ["warm"]}]
-        if number % 5 == 2:
-            item["vocals"] = {"presence": "lead", "gender": "female", "style": "breathy"}
-        if number != 7:
-            item["id"] = number * 100 if number % 6 == 0 else f"trk-{number:02d}"
-        items.append(item)
-    return items
 
 
 def genre_of(item: dict[str, Any]) -> str:
@@ -74,34 +49,6 @@ def genre_in(request: dict[str, Any]) -> str:
 
 def expected_bpm(genre: str) -> int:
     return 60 + sum(map(ord, genre)) % 150
-
-
-def write_jsonl(path: Path, documents: Iterable[Any], raw_lines: dict[int, str] | None = None) -> Path:
-    """One JSON document a line; ``raw_lines`` puts verbatim (e.g. broken) lines at given positions."""
-    lines = [json.dumps(document) for document in documents]
-    for position, raw in sorted((raw_lines or {}).items()):
-        lines.insert(position, raw)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def json_lines(stdout: str) -> list[dict[str, Any]]:
-    """Every stdout line must be one JSON object: nothing else may reach stdout in a batch."""
-    lines = stdout.splitlines()
-    parsed = [json.loads(line) for line in lines]
-    assert all(isinstance(line, dict) for line in parsed)
-    return parsed
-
-
-def file_lines(path: Path) -> list[dict[str, Any]]:
-    """The parseable lines of an --output file (a line torn by a kill is skipped)."""
-    kept = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        try:
-            kept.append(json.loads(raw))
-        except json.JSONDecodeError:
-            pass
-    return kept
 
 
 class Echo:

@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import TEST_KEY, one_line, run
-from groqstub import (
+
+from tests.support.cli import TEST_KEY, one_line, run
+from tests.support.groqstub import (
     GroqStub,
     Reply,
     bad_request,

@@ -11,7 +11,8 @@ import groq
 import httpx
 import pytest
 from groq import Groq
-from groqstub import (
+
+from tests.support.groqstub import (
     GroqStub,
     Reply,
     bad_request,

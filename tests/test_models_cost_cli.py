@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import one_line, run
-from groqstub import DEFAULT_LIVE_MODELS, GroqStub, bad_request
+
+from tests.support.cli import one_line, run
+from tests.support.groqstub import DEFAULT_LIVE_MODELS, GroqStub, bad_request
 from typer.testing import CliRunner
 
 from adp_cli.catalog import (
