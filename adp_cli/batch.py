@@ -1,9 +1,10 @@
 """Batches: many items through the shared request path, in parallel, streamed, resumable.
 
 Items are read lazily and at most a window of them is in memory (in flight or waiting for
-earlier ones), so memory stays flat for any input size. Lines come out in input order on
-stdout; with ``--output`` each line is appended as soon as its item is done, and a rerun keeps
-the successful lines, drops the rest (failed or torn by a kill) and sends only what is missing.
+earlier ones), so memory stays flat for any input size. ``run`` yields one ``Line`` per item in
+input order and ends with the run's ``Totals``; the CLI layer writes them. With ``output`` each
+line is also appended to that file as soon as its item is done, and a rerun keeps the
+successful lines, drops the rest (failed or torn by a kill) and sends only what is missing.
 """
 
 from __future__ import annotations
@@ -15,34 +16,21 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from adp_cli import render
-from adp_cli.errors import AdpError, InputError, UsageError
+from adp_cli.errors import AdpError, ExitStatus, UsageError
 from adp_cli.files import replace_atomically
-from adp_cli.generation import BPM, GroqSession, Item, Options, Task, generate
-from adp_cli.inputs import Flags, Source, apply_bpm_flags, apply_wizard_flags
-from adp_cli.wizard import parse_bpm_input, parse_wizard
+from adp_cli.inputs import Source
+from adp_cli.items import Flags
+from adp_cli.prepared import prepare
+from adp_cli.providers import Provider
+from adp_cli.tasks import Settings, Task
 
 log = logging.getLogger("adp")
 
 _WINDOW_PER_WORKER = 4
-
-
-def parse_item(task: Task, document: Any, flags: Flags) -> Item:
-    """One input document, with the flags applied, validated for the task."""
-    if isinstance(document, InputError):
-        raise document
-    if document is None:
-        document = {}
-    if not isinstance(document, dict):
-        raise InputError(f"expected a mapping of fields, got {type(document).__name__}")
-    if task is BPM:
-        return parse_bpm_input(apply_bpm_flags(document, flags))
-    return parse_wizard(apply_wizard_flags(document, flags))
 
 
 def _item_id(document: Any) -> str | int | None:
@@ -55,23 +43,45 @@ def _item_id(document: Any) -> str | int | None:
     return None
 
 
+@dataclass(frozen=True)
+class Line:
+    """One item's output line: ``index``, the item's ``id``, and the result fields or an error."""
+
+    fields: dict[str, Any]
+
+    @property
+    def failed(self) -> bool:
+        return "error" in self.fields
+
+
 @dataclass
 class Totals:
+    """What a run did, for the closing summary and the exit status."""
+
     items: int = 0
     failed: int = 0
-    skipped: int = 0
+    skipped: int = 0  # done by an earlier run into the same --output
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    seconds: float = 0.0
 
-    def add(self, line: dict[str, Any]) -> None:
+    def add(self, line: Line) -> None:
         self.items += 1
-        if "error" in line:
+        if line.failed:
             self.failed += 1
             return
-        self.prompt_tokens += line["prompt_tokens"]
-        self.completion_tokens += line["completion_tokens"]
-        self.cost_usd += line["cost_usd"]
+        self.prompt_tokens += line.fields["prompt_tokens"]
+        self.completion_tokens += line.fields["completion_tokens"]
+        self.cost_usd += line.fields["cost_usd"]
+
+    @property
+    def items_per_second(self) -> float:
+        return self.items / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        return ExitStatus.FAILURE if self.failed else ExitStatus.SUCCESS
 
 
 def _error_line(index: int, item_id: Any, error: BaseException) -> dict[str, Any]:
@@ -110,61 +120,54 @@ def resume(output: Path) -> set[int]:
 class _Runner:
     """Runs one item end to end; shared by every worker thread."""
 
-    def __init__(self, task: Task, options: Options, flags: Flags) -> None:
-        from adp_cli.client import RateGate
-        from adp_cli.ledger import Tab
-
+    def __init__(self, task: Task, flags: Flags, settings: Settings, provider: Provider) -> None:
         self.task = task
-        self.options = options
         self.flags = flags
-        self.session = GroqSession(options, gate=RateGate())
-        self.tab = Tab()  # per call: a line on stdout or in --output is already in the ledger
-        if options.provider != "offline":
-            self.session.connect()  # a missing key fails the whole run at once, before any item
+        self.settings = settings
+        self.provider = provider
 
-    def __call__(self, index: int, document: Any) -> dict[str, Any]:
+    def __call__(self, index: int, document: Any) -> Line:
         item_id = _item_id(document)
         try:
-            item = parse_item(self.task, document, self.flags)
-            result = generate(self.task, item, self.options, self.session, self.tab)
+            item = self.task.parse(document, self.flags)
+            result = self.provider.answer(prepare(self.task, item, self.settings))
         except Exception as error:
             if not isinstance(error, AdpError):
                 log.debug("item %d failed", index, exc_info=True)
-            return _error_line(index, item_id, error)
-        return {"index": index, **_id_field(item_id), **result.to_json()}
+            return Line(_error_line(index, item_id, error))
+        return Line({"index": index, **_id_field(item_id), **result.to_json()})
 
 
-def run_batch(
+def run(
     task: Task,
     source: Source,
     flags: Flags,
-    options: Options,
+    settings: Settings,
+    provider: Provider,
     *,
-    concurrency: int,
-    output: Path | None,
-    quiet: bool,
-) -> int:
-    """Stream every item's line to stdout (and ``output``); return how many failed."""
+    concurrency: int = 4,
+    output: Path | None = None,
+) -> Iterator[Line | Totals]:
+    """Every item's line in input order (also appended to ``output``), then the run's totals."""
     try:
         done = resume(output) if output else set()
         sink = _Sink(output) if output else None
     except OSError as error:
         raise UsageError(f"--output {output}: {error.strerror or error}") from None
-    runner = _Runner(task, options, flags)
+    provider.start()  # a missing key fails the whole run at once, before any item
+    runner = _Runner(task, flags, settings, provider)
     totals = Totals(skipped=len(done))
     started = time.perf_counter()
     try:
-        with _progress(quiet) as advance, ThreadPoolExecutor(max_workers=concurrency) as pool:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
             for line in _ordered(pool, runner, _pending(source, done), concurrency * _WINDOW_PER_WORKER, sink):
-                render.out_json(line)
                 totals.add(line)
-                advance(line)
+                yield line
     finally:
         if sink:
             sink.close()
-    if not quiet:
-        render.batch_summary(totals, time.perf_counter() - started)
-    return totals.failed
+    totals.seconds = time.perf_counter() - started
+    yield totals
 
 
 def _pending(source: Source, done: set[int]) -> Iterator[tuple[int, Any]]:
@@ -179,9 +182,9 @@ def _ordered(
     items: Iterator[tuple[int, Any]],
     window: int,
     sink: _Sink | None,
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Line]:
     """Lines in input order, with at most ``window`` items read ahead of the oldest unfinished one."""
-    queue: deque[Future[dict[str, Any]]] = deque()
+    queue: deque[Future[Line]] = deque()
     for index, document in items:
         future = pool.submit(runner, index, document)
         if sink is not None:
@@ -201,17 +204,11 @@ class _Sink:
         self._file: IO[str] = path.open("a", encoding="utf-8")
         self._lock = threading.Lock()
 
-    def append(self, finished: Future[dict[str, Any]]) -> None:
-        text = json.dumps(finished.result(), ensure_ascii=False) + "\n"
+    def append(self, finished: Future[Line]) -> None:
+        text = json.dumps(finished.result().fields, ensure_ascii=False) + "\n"
         with self._lock:
             self._file.write(text)
             self._file.flush()
 
     def close(self) -> None:
         self._file.close()
-
-
-def _progress(quiet: bool) -> Any:
-    """A context giving a per-line callback: Rich's progress bar, or nothing with --quiet."""
-    return nullcontext(lambda line: None) if quiet else render.batch_progress()
-

@@ -21,8 +21,9 @@ def cache_dir() -> Path:
     return platformdirs.user_cache_path("adp", appauthor=False)
 
 
-def write_atomically(path: Path, payload: bytes) -> None:
-    """Best effort: a read-only or full disk only costs the next run the work again."""
+def write_best_effort(path: Path, payload: bytes) -> None:
+    """Replace ``path`` atomically, or log and go on: a read-only or full disk only costs the next
+    run the work again (unlike ``files.replace_atomically``, which raises)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         replace_atomically(path, payload)

@@ -1,6 +1,18 @@
-"""Domain errors raised by the core; the CLI maps each family to one exit code in one place."""
+"""Domain errors raised by the core, and the exit statuses the CLI turns them into in one place."""
 
 from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """What ``adp`` exits with; scripts branch on these, so each number keeps its meaning."""
+
+    SUCCESS = 0
+    FAILURE = 1  # an API or generation failure, or any failed batch item
+    USAGE = 2  # a usage, input or configuration error: the user fixes it, retrying won't help
+    RATE_LIMITED = 3  # stopped by a rate limit that will not clear soon; nothing lost, rerun with -o
+    INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
 def one_line(message: str) -> str:
@@ -9,16 +21,17 @@ def one_line(message: str) -> str:
 
 
 class AdpError(Exception):
-    """Base of every error adp reports as one line; ``exit_code`` is what the CLI exits with."""
+    """Base of every error adp reports as one line; ``exit_status`` is what the CLI exits with
+    and ``kind`` is the error type a batch line carries."""
 
-    exit_code = 1
+    exit_status = ExitStatus.FAILURE
     kind = "error"
 
 
 class UsageError(AdpError):
-    """Bad input, option or configuration: the user can fix it without retrying (exit 2)."""
+    """Bad input, option or configuration: the user can fix it without retrying."""
 
-    exit_code = 2
+    exit_status = ExitStatus.USAGE
     kind = "input_error"
 
 
@@ -44,7 +57,7 @@ class TokenLimitError(UsageError):
 
 
 class GenerationError(AdpError):
-    """The API call failed or its reply is unusable (exit 1)."""
+    """The API call failed or its reply is unusable."""
 
     kind = "api_error"
 
@@ -62,6 +75,6 @@ class BadReplyError(GenerationError):
 
 
 class BudgetExceededError(AdpError):
-    """Today's ledger total has reached ADP_DAILY_BUDGET_USD; the call was not sent (exit 1)."""
+    """Today's ledger total has reached ADP_DAILY_BUDGET_USD; the call was not sent."""
 
     kind = "budget_exceeded"

@@ -1,4 +1,4 @@
-"""Reading items: a YAML/JSON/JSONL file or stdin, plus field flags that override them.
+"""Reading documents: a YAML/JSON/JSONL file or stdin, one item or a streamed batch.
 
 A ``.jsonl`` file or a JSON array is a batch, even of one item, so a script always gets the
 same output shape; anything else is one item. Batches are streamed, never loaded whole.
@@ -10,11 +10,11 @@ import io
 import json
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from adp_cli.errors import InputError, UsageError
+from adp_cli.errors import InputError
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # one document read whole; batches should be JSON Lines
 _CHUNK = 64 * 1024
@@ -27,117 +27,6 @@ class Source:
     documents: Iterator[Any]
     batch: bool
     name: str
-
-
-@dataclass(frozen=True)
-class Flags:
-    """Field flags; each set one replaces that field of every item (lists are repeatable)."""
-
-    genre: str | None = None
-    subgenre: list[str] = field(default_factory=list)
-    mood: list[str] = field(default_factory=list)
-    energy: list[str] = field(default_factory=list)
-    texture: list[str] = field(default_factory=list)
-    instrument: list[str] = field(default_factory=list)
-    vocals: str | None = None
-    bpm: int | None = None
-    phrase: str | None = None
-    standardized: str | None = None
-
-    def any(self) -> bool:
-        return any(value not in (None, []) for value in vars(self).values())
-
-
-def _split_values(values: list[str]) -> list[str]:
-    """``--mood calm --mood dreamy`` and ``--mood calm,dreamy`` mean the same."""
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
-
-
-def parse_instrument(spec: str) -> dict[str, Any]:
-    """``NAME:ROLE[:DESC,DESC]`` as given to ``--instrument``."""
-    parts = spec.split(":", 2)
-    if len(parts) < 2 or not parts[0].strip() or not parts[1].strip():
-        raise UsageError(f"--instrument {spec!r}: expected NAME:ROLE[:DESC,DESC]")
-    instrument: dict[str, Any] = {"instrument": parts[0].strip(), "role": parts[1].strip()}
-    if len(parts) == 3 and parts[2].strip():
-        instrument["descriptors"] = _split_values([parts[2]])
-    return instrument
-
-
-def parse_vocals(spec: str) -> dict[str, Any]:
-    """``PRESENCE[:GENDER[:STYLE]]`` as given to ``--vocals``."""
-    parts = [part.strip() for part in spec.split(":", 2)]
-    if not parts[0]:
-        raise UsageError(f"--vocals {spec!r}: expected PRESENCE[:GENDER[:STYLE]]")
-    keys = ("presence", "gender", "style")
-    return {key: value for key, value in zip(keys, parts) if value}
-
-
-def _apply_list_flags(merged: dict[str, Any], flags: Flags) -> None:
-    """--mood, --energy and --texture: the same fields in wizard data and BPM inputs."""
-    for name in ("mood", "energy", "texture"):
-        if values := getattr(flags, name):
-            merged[name] = _split_values(values)
-
-
-def apply_wizard_flags(document: dict[str, Any], flags: Flags) -> dict[str, Any]:
-    """Wizard fields from flags win over the file's."""
-    merged = dict(document)
-    if flags.genre is not None or flags.subgenre:
-        genre = merged.get("genre")
-        if isinstance(genre, str):
-            genre = {"primary": genre}
-        elif isinstance(genre, dict):
-            genre = dict(genre)
-        elif genre is None or flags.genre is not None:
-            genre = {}
-        else:  # a malformed genre with only --subgenre: leave it for validation to name
-            return merged
-        if flags.genre is not None:
-            genre["primary"] = flags.genre
-        if flags.subgenre:
-            genre["secondary"] = _split_values(flags.subgenre)
-        merged["genre"] = genre
-    _apply_list_flags(merged, flags)
-    if flags.instrument:
-        merged["instrumentation"] = [parse_instrument(spec) for spec in flags.instrument]
-    if flags.vocals is not None:
-        merged["vocals"] = parse_vocals(flags.vocals)
-    if flags.bpm is not None:
-        merged["bpm"] = flags.bpm
-    return merged
-
-
-def apply_bpm_flags(document: dict[str, Any], flags: Flags) -> dict[str, Any]:
-    """BPM fields from flags; ``--standardized`` defaults to the phrase.
-
-    Wizard data stays wizard data unless a phrase flag is given; then it becomes a BPM input
-    first (its music string fills the phrase the flags leave unset).
-    """
-    from pydantic.alias_generators import to_snake
-
-    from adp_cli.wizard import BPM_MARKERS, bpm_input_from_wizard, parse_wizard
-
-    phrases = flags.phrase is not None or flags.standardized is not None
-    if not BPM_MARKERS & document.keys():
-        wizard = apply_wizard_flags(document, flags)
-        if not phrases:
-            return wizard
-        merged = bpm_input_from_wizard(parse_wizard(wizard)).model_dump(exclude_none=True)
-    else:
-        merged = {to_snake(key): value for key, value in document.items()}
-        if flags.genre is not None:
-            merged["genre"] = flags.genre
-        if flags.subgenre:
-            merged["subgenres"] = _split_values(flags.subgenre)
-        _apply_list_flags(merged, flags)
-    if flags.phrase is not None:
-        merged["input_phrase"] = flags.phrase
-        if not {"standardized_phrase", "standardizedPhrase"} & document.keys():
-            merged["standardized_phrase"] = flags.phrase
-    if flags.standardized is not None:
-        merged["standardized_phrase"] = flags.standardized
-    return merged
 
 
 def open_source(path: str | None, stdin: IO[bytes] | None = None) -> Source:

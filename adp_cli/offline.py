@@ -18,8 +18,6 @@ from enum import Enum
 
 from adp_cli.wizard import BpmEstimationInput, Instrumentation, Vocals, WizardData
 
-OFFLINE_MODEL = "offline-template"
-
 logger = logging.getLogger("adp")
 
 

@@ -1,5 +1,6 @@
-"""Everything adp shows: results on stdout, tables and messages on stderr.
+"""The one output layer: the core returns data, and only this module writes it.
 
+Results go to stdout (a phrase, a number, JSON); tables, progress and messages go to stderr.
 Rich is imported only when a table or coloured message is drawn, so ``--json -q`` pipelines
 never pay for it. Colour follows the terminal and ``NO_COLOR`` (Rich's own handling).
 """
@@ -8,15 +9,31 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
+
+from adp_cli.errors import ExitStatus, one_line
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-    from adp_cli.generation import Prepared, Result
+    from adp_cli.batch import Line, Totals
+    from adp_cli.commands.cost import CostReport, LedgerReport
+    from adp_cli.commands.generate import Outcome
+    from adp_cli.generation import DryRun
+    from adp_cli.results import Result
+
+
+@dataclass(frozen=True)
+class View:
+    """How the user asked to see results."""
+
+    as_json: bool = False
+    quiet: bool = False  # no table, progress or summary on stderr
 
 
 @cache
@@ -40,8 +57,6 @@ def error(message: str) -> None:
     """The one-line error every failure ends in."""
     from rich.markup import escape
 
-    from adp_cli.errors import one_line
-
     err_console().print(f"[bold red]adp: error:[/] {escape(one_line(message))}", soft_wrap=True)
 
 
@@ -58,13 +73,27 @@ def usd(amount: float) -> str:
     return f"${amount:.7f}" if amount else "$0"
 
 
-def result(outcome: Result, *, as_json: bool, quiet: bool) -> None:
+def generation(outcome: Outcome, view: View) -> ExitStatus:
+    """Show what a generation command returned, and say what the process exits with."""
+    from adp_cli.generation import DryRun
+    from adp_cli.results import Answer
+
+    if isinstance(outcome, DryRun):
+        dry_run(outcome, view)
+        return outcome.exit_status
+    if isinstance(outcome, Answer):
+        result(outcome, view)
+        return ExitStatus.SUCCESS
+    return batch(outcome, view)
+
+
+def result(outcome: Result, view: View) -> None:
     """The phrase or BPM alone (or one JSON object) on stdout; the usage table on stderr."""
-    if as_json:
+    if view.as_json:
         out_json(outcome.to_json())
     else:
-        out(str(outcome.to_json()["phrase" if hasattr(outcome, "phrase") else "bpm"]))
-    if quiet:
+        out(str(outcome.answer))
+    if view.quiet:
         return
     numbers = ("prompt", "completion", "total", "cost (USD)", "latency")
     table = _table(None, "model", *numbers, justify_right=numbers)
@@ -79,10 +108,11 @@ def result(outcome: Result, *, as_json: bool, quiet: bool) -> None:
     err_console().print(table)
 
 
-def dry_run(prepared: Prepared, estimates: list[tuple[str, float, float]], *, as_json: bool, quiet: bool) -> None:
+def dry_run(shown: DryRun, view: View) -> None:
     """The exact messages on stdout; token count against the limit and costs per model on stderr."""
+    prepared = shown.prepared
     limit = prepared.task.limit
-    if as_json:
+    if view.as_json:
         out_json(
             {
                 "messages": prepared.messages,
@@ -92,14 +122,15 @@ def dry_run(prepared: Prepared, estimates: list[tuple[str, float, float]], *, as
                 "temperature": prepared.temperature,
                 "max_tokens": prepared.max_tokens,
                 "candidates": [
-                    {"model": model, "prompt_cost_usd": low, "max_cost_usd": high} for model, low, high in estimates
+                    {"model": e.model, "prompt_cost_usd": e.prompt_cost_usd, "max_cost_usd": e.max_cost_usd}
+                    for e in shown.estimates
                 ],
             }
         )
     else:
         for message in prepared.messages:
             out(f"--- {message['role']} ---\n{message['content']}")
-    if quiet:
+    if view.quiet:
         return
     verdict = "[red]over the limit[/]" if prepared.over_limit else "[green]within the limit[/]"
     limit_text = f"{prepared.prompt_tokens} / {limit} o200k tokens, {verdict}" if limit else f"{prepared.prompt_tokens} o200k tokens (no limit)"
@@ -107,12 +138,32 @@ def dry_run(prepared: Prepared, estimates: list[tuple[str, float, float]], *, as
     console.print(f"[bold]{prepared.task.name}[/]: {limit_text}; temperature {prepared.temperature}, max_tokens {prepared.max_tokens}")
     columns = ("prompt only (USD)", f"with {prepared.max_tokens} completion tokens (USD)")
     table = _table("Estimated cost per candidate model", "model", *columns, justify_right=columns)
-    for model, low, high in estimates:
-        table.add_row(model, usd(low), usd(high))
+    for estimate in shown.estimates:
+        table.add_row(estimate.model, usd(estimate.prompt_cost_usd), usd(estimate.max_cost_usd))
     console.print(table)
 
 
-def models_table(rows: Iterable[dict[str, Any]], *, live: bool) -> None:
+def batch(events: Iterator[Line | Totals], view: View) -> ExitStatus:
+    """Each line on stdout as its item finishes in order, progress meanwhile, then the summary."""
+    from adp_cli.batch import Totals
+
+    with nullcontext(lambda line: None) if view.quiet else _batch_progress() as advance:
+        for event in events:
+            if isinstance(event, Totals):
+                totals = event
+                break
+            out_json(event.fields)
+            advance(event)
+    if not view.quiet:
+        _batch_summary(totals)
+    return totals.exit_status
+
+
+def models(rows: list[dict[str, Any]], *, live: bool, view: View) -> None:
+    """The catalog: JSON on stdout, or a table on stderr."""
+    if view.as_json:
+        out_json(rows)
+        return
     prices = ("input $", "output $")
     columns = ["id", "enum", "category", "owner", *prices, "per", "source", "random pool"]
     if live:
@@ -135,56 +186,56 @@ def models_table(rows: Iterable[dict[str, Any]], *, live: bool) -> None:
     err_console().print(table)
 
 
-def cost_table(tokens: int, output_tokens: int, rows: list[dict[str, Any]]) -> None:
+def cost(report: CostReport, view: View) -> None:
+    """stdout: the cost in USD with ``--model``, else the token count; the price table on stderr."""
+    if view.as_json:
+        out_json(report.to_json())
+        return
+    out(f"{report.rows[0]['cost_usd']:.7g}" if report.model else str(report.tokens))
     columns = ("input $/1M", "output $/1M", "cost (USD)")
-    table = _table(f"Cost of {tokens} input + {output_tokens} output tokens", "model", *columns, "source", justify_right=columns)
-    for row in rows:
+    title = f"Cost of {report.tokens} input + {report.output_tokens} output tokens"
+    table = _table(title, "model", *columns, "source", justify_right=columns)
+    for row in report.rows:
         table.add_row(row["model"], f"{row['input_price']:g}", f"{row['output_price']:g}", usd(row["cost_usd"]), row["source"])
     err_console().print(table)
 
 
-def ledger_table(rows: list[dict[str, Any]], total: float) -> None:
+def spending(report: LedgerReport, view: View) -> None:
+    """stdout: the total in USD; the table per day and model on stderr."""
+    if view.as_json:
+        out_json(report.to_json())
+        return
+    out(f"{report.total_usd:.7g}")
     columns = ("requests", "prompt", "completion", "cost (USD)")
     table = _table("Spending by day and model", "day", "model", *columns, justify_right=columns)
-    for row in rows:
+    for row in report.rows:
         table.add_row(row["day"], row["model"], str(row["requests"]), str(row["prompt_tokens"]), str(row["completion_tokens"]), usd(row["cost_usd"]))
     table.add_section()
-    table.add_row("total", "", str(sum(r["requests"] for r in rows)), "", "", usd(total))
+    table.add_row("total", "", str(sum(r["requests"] for r in report.rows)), "", "", usd(report.total_usd))
     err_console().print(table)
 
 
-def batch_progress() -> Any:
-    """A progress display on stderr; entering it gives a callback to call once per finished line."""
-    from contextlib import contextmanager
+@contextmanager
+def _batch_progress() -> Iterator[Any]:
+    """A progress display on stderr; it gives a callback to call once per finished line."""
+    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from rich.progress import (
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(), TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn())
+    with Progress(*columns, console=err_console(), transient=True) as progress:
+        task = progress.add_task("items", total=None, failed=0)
+        failures = 0
 
-    @contextmanager
-    def running() -> Any:
-        columns = (SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(), TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn())
-        with Progress(*columns, console=err_console(), transient=True) as progress:
-            task = progress.add_task("items", total=None, failed=0)
-            failures = [0]
+        def advance(line: Line) -> None:
+            nonlocal failures
+            failures += line.failed
+            progress.update(task, advance=1, failed=failures)
 
-            def advance(line: dict[str, Any]) -> None:
-                failures[0] += "error" in line
-                progress.update(task, advance=1, failed=failures[0])
-
-            yield advance
-
-    return running()
+        yield advance
 
 
-def batch_summary(totals: Any, seconds: float) -> None:
+def _batch_summary(totals: Totals) -> None:
     numbers = ("items", "succeeded", "failed", "skipped (done)", "prompt", "completion", "cost (USD)", "items/s")
     table = _table("Batch summary", *numbers, justify_right=numbers)
-    rate = totals.items / seconds if seconds > 0 else 0.0
     table.add_row(
         str(totals.items),
         str(totals.items - totals.failed),
@@ -193,6 +244,6 @@ def batch_summary(totals: Any, seconds: float) -> None:
         str(totals.prompt_tokens),
         str(totals.completion_tokens),
         usd(totals.cost_usd),
-        f"{rate:.1f}",
+        f"{totals.items_per_second:.1f}",
     )
     err_console().print(table)

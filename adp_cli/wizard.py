@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
 from pydantic import (
@@ -109,42 +108,6 @@ class BpmEstimationInput(_Strict):
     energy: TextList = None
     texture: TextList = None
     bpm: int | None = Field(default=None, ge=1, le=999)
-
-
-@dataclass(frozen=True)
-class Usage:
-    """What a call consumed and cost; shared by every result so outputs have one shape."""
-
-    tokens_used: int
-    cost_usd: float
-    provider: str
-    model: str
-    prompt_tokens: int
-    completion_tokens: int
-    latency_ms: int
-
-
-@dataclass(frozen=True)
-class GenerationResult(Usage):
-    phrase: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"phrase": self.phrase, **_usage_fields(self)}
-
-
-@dataclass(frozen=True)
-class BpmEstimationResult(Usage):
-    bpm: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {"bpm": self.bpm, **_usage_fields(self)}
-
-
-def _usage_fields(result: Usage) -> dict[str, Any]:
-    fields = asdict(result)
-    fields.pop("phrase", None)
-    fields.pop("bpm", None)
-    return fields
 
 
 # pydantic puts the tried member of a union into the location ("id.str"); people want "id".

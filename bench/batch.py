@@ -179,7 +179,9 @@ def profile_in_process(items_file: Path, jobs: int, env: dict[str, str], top: in
 
     os.environ.update(env)
     from adp_cli import batch, inputs
-    from adp_cli.generation import CASUAL, Options
+    from adp_cli.items import Flags
+    from adp_cli.providers import Connection, open_provider
+    from adp_cli.tasks import CASUAL, Settings
 
     profilers: list[cProfile.Profile] = []
 
@@ -189,19 +191,19 @@ def profile_in_process(items_file: Path, jobs: int, env: dict[str, str], top: in
         profilers.append(profiler)
         profiler.enable()
 
-    saved = sys.stdout
-    sys.stdout = io.StringIO()  # the JSON lines
+    settings = Settings(model=MODEL)
+    provider = open_provider("groq", Connection(), settings)
     main_profiler = cProfile.Profile()
     threading.setprofile(start_thread_profiler)
     started = time.perf_counter()
     try:
         main_profiler.enable()
-        batch.run_batch(CASUAL, inputs.open_source(str(items_file)), inputs.Flags(), Options(model=MODEL),
-                        concurrency=jobs, output=None, quiet=True)
+        lines = batch.run(CASUAL, inputs.open_source(str(items_file)), Flags(), settings, provider, concurrency=jobs)
+        for _ in lines:  # the core yields data; nothing is written
+            pass
         main_profiler.disable()
     finally:
         threading.setprofile(None)  # type: ignore[arg-type]
-        sys.stdout = saved
     elapsed = time.perf_counter() - started
     stats = pstats.Stats(main_profiler, stream=(report := io.StringIO()))
     for profiler in profilers:

@@ -537,9 +537,9 @@ def test_budget_stops_a_batch_and_the_rest_are_not_sent(
 
 
 def test_budget_already_spent_sends_nothing(groq: GroqStub, adp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from adp_cli import ledger
+    from adp_cli.accounting import ledger
 
-    ledger.record(MODEL, 1000, 100, 0.01)
+    ledger.record([ledger.Call(MODEL, 1000, 100, 0.01)])
     monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "0.01")
     source = write_jsonl(tmp_path / "items.jsonl", wizard_items(5))
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from adp_cli import catalog
-from adp_cli.catalog import (
+from adp_cli.accounting import catalog
+from adp_cli.accounting.catalog import (
     ALL_GROQ_MODELS,
     GROQ_PRICING,
     TEXT_GENERATION_MODELS,

@@ -6,23 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from adp_cli import prompts
-from adp_cli.catalog import TEXT_GENERATION_MODELS
-from adp_cli.errors import BadReplyError, TokenLimitError
-from adp_cli.generation import (
+from adp_cli import messages
+from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS
+from adp_cli.accounting.tokens import count_tokens
+from adp_cli.errors import BadReplyError, ExitStatus, TokenLimitError
+from adp_cli.messages import CASUAL_PROMPT
+from adp_cli.prepared import prepare
+from adp_cli.tasks import (
     BPM,
     CASUAL,
     STRUCTURE,
     TASKS,
-    Options,
+    Settings,
     clean_casual,
     clean_structure,
     parse_bpm,
-    prepare,
     strip_reasoning,
 )
-from adp_cli.prompts import CASUAL_PROMPT
-from adp_cli.tokens import count_tokens
 from adp_cli.wizard import BpmEstimationInput, WizardData, parse_wizard
 
 # -- reasoning -------------------------------------------------------------------------------
@@ -133,25 +133,30 @@ def test_parse_bpm_rejects_and_quotes_the_reply(reply: str) -> None:
     message = str(caught.value)
     assert repr(reply.strip()) in message
     assert message == f"Invalid BPM returned: {reply.strip()!r}. Expected integer between 40-250."
-    assert caught.value.exit_code == 1
+    assert caught.value.exit_status == ExitStatus.FAILURE
 
 
 # -- tasks -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("task", "limit", "temperature", "max_tokens", "clean", "fixed"),
+    ("task", "limit", "temperature", "max_tokens", "reply", "answer", "fixed"),
     [
-        (CASUAL, 900, 0.1, 3500, clean_casual, None),
-        (STRUCTURE, 2000, 0.7, 3500, clean_structure, None),
-        (BPM, None, 0.3, 10, parse_bpm, "llama-3.3-70b-versatile"),
+        (CASUAL, 900, 0.1, 3500, "<think>x</think>1. Warm 808 drums", "Warm 808 drums", None),
+        (STRUCTURE, 2000, 0.7, 3500, '"Calm ambient piece."', "Calm ambient piece.", None),
+        (BPM, None, 0.3, 10, "128 BPM.", 128, "llama-3.3-70b-versatile"),
     ],
 )
-def test_task_parameters_are_the_guides(task, limit, temperature, max_tokens, clean, fixed) -> None:  # type: ignore[no-untyped-def]
-    assert (task.limit, task.temperature, task.max_tokens, task.clean, task.fixed_model) == (
-        limit, temperature, max_tokens, clean, fixed,
-    )
+def test_task_parameters_are_the_guides(task, limit, temperature, max_tokens, reply, answer, fixed) -> None:  # type: ignore[no-untyped-def]
+    assert (task.limit, task.temperature, task.max_tokens, task.model) == (limit, temperature, max_tokens, fixed)
+    assert task.clean(reply) == answer
     assert TASKS[task.name] is task
+
+
+@pytest.mark.parametrize("task", [CASUAL, STRUCTURE])
+def test_a_phrase_empty_after_clean_up_is_a_bad_reply(task) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(BadReplyError, match="the model returned no phrase"):
+        task.clean("<think>only reasoning</think>  ")
 
 
 # -- prepare and the token limit -------------------------------------------------------------
@@ -164,24 +169,24 @@ def _long_moods() -> WizardData:
 
 @pytest.fixture
 def fresh_prompt_cache() -> None:
-    prompts._read.cache_clear()
+    messages._read.cache_clear()
     yield
-    prompts._read.cache_clear()
+    messages._read.cache_clear()
 
 
 def test_casual_over_the_limit_raises(env: dict[str, str]) -> None:
     wizard = _long_moods()
     with pytest.raises(TokenLimitError) as caught:
-        prepare(CASUAL, wizard, Options())
-    measured = prepare(CASUAL, wizard, Options(), enforce_limit=False)
+        prepare(CASUAL, wizard, Settings())
+    measured = prepare(CASUAL, wizard, Settings(), enforce_limit=False)
     assert caught.value.tokens == measured.prompt_tokens > 900
     assert caught.value.limit == 900
-    assert caught.value.exit_code == 2
+    assert caught.value.exit_status == ExitStatus.USAGE
     assert str(caught.value) == f"Token limit exceeded: {measured.prompt_tokens} > 900 (o200k_base); nothing was sent"
 
 
 def test_over_the_limit_without_enforcing(env: dict[str, str]) -> None:
-    prepared = prepare(CASUAL, _long_moods(), Options(), enforce_limit=False)
+    prepared = prepare(CASUAL, _long_moods(), Settings(), enforce_limit=False)
     assert prepared.over_limit is True
     assert prepared.prompt_tokens == count_tokens(prepared.messages[0]["content"])
     assert len(prepared.messages) == 1
@@ -189,7 +194,7 @@ def test_over_the_limit_without_enforcing(env: dict[str, str]) -> None:
 
 def test_structure_over_its_limit(env: dict[str, str]) -> None:
     with pytest.raises(TokenLimitError) as caught:
-        prepare(STRUCTURE, _long_moods(), Options())
+        prepare(STRUCTURE, _long_moods(), Settings())
     assert caught.value.limit == 2000
     assert caught.value.tokens > 2000
 
@@ -197,7 +202,7 @@ def test_structure_over_its_limit(env: dict[str, str]) -> None:
 def test_bpm_has_no_limit(env: dict[str, str]) -> None:
     moods = [("energetic " * 50).strip()[:500]] * 50
     item = BpmEstimationInput(input_phrase="fast", standardized_phrase="fast", mood=moods, texture=moods)
-    prepared = prepare(BPM, item, Options())
+    prepared = prepare(BPM, item, Settings())
     assert prepared.prompt_tokens > 2000
     assert prepared.over_limit is False
     assert prepared.candidates == ["llama-3.3-70b-versatile"]
@@ -208,32 +213,32 @@ def test_limit_is_inclusive(env: dict[str, str], tmp_path: Path, fresh_prompt_ca
     """Exactly 900 tokens goes; 901 is refused."""
     wizard = parse_wizard({"genre": "Rock"})
     (tmp_path / CASUAL_PROMPT).write_text("a", encoding="utf-8")
-    base = prepare(CASUAL, wizard, Options(prompts_dir=tmp_path)).prompt_tokens
-    prompts._read.cache_clear()
+    base = prepare(CASUAL, wizard, Settings(prompts_dir=tmp_path)).prompt_tokens
+    messages._read.cache_clear()
     (tmp_path / CASUAL_PROMPT).write_text("a" + " a" * (900 - base), encoding="utf-8")
-    at_limit = prepare(CASUAL, wizard, Options(prompts_dir=tmp_path))
+    at_limit = prepare(CASUAL, wizard, Settings(prompts_dir=tmp_path))
     assert at_limit.prompt_tokens == 900
     assert at_limit.over_limit is False
-    prompts._read.cache_clear()
+    messages._read.cache_clear()
     (tmp_path / CASUAL_PROMPT).write_text("a" + " a" * (901 - base), encoding="utf-8")
     with pytest.raises(TokenLimitError) as caught:
-        prepare(CASUAL, wizard, Options(prompts_dir=tmp_path))
+        prepare(CASUAL, wizard, Settings(prompts_dir=tmp_path))
     assert caught.value.tokens == 901
 
 
 def test_prepare_defaults_and_overrides(env: dict[str, str]) -> None:
     wizard = parse_wizard({"genre": "Jazz", "mood": "relaxed"})
-    prepared = prepare(CASUAL, wizard, Options())
+    prepared = prepare(CASUAL, wizard, Settings())
     assert prepared.candidates == [m.value for m in TEXT_GENERATION_MODELS]
     assert (prepared.temperature, prepared.max_tokens) == (0.1, 3500)
     assert prepared.prompt_tokens == count_tokens(prepared.messages[0]["content"])
     assert prepared.over_limit is False
 
-    chosen = prepare(STRUCTURE, wizard, Options(model="qwen/qwen3-32b", temperature=0.0, max_tokens=50))
+    chosen = prepare(STRUCTURE, wizard, Settings(model="qwen/qwen3-32b", temperature=0.0, max_tokens=50))
     assert chosen.candidates == ["qwen/qwen3-32b"]
     assert (chosen.temperature, chosen.max_tokens) == (0.0, 50)
 
-    bpm = prepare(BPM, BpmEstimationInput(input_phrase="fast", standardized_phrase="fast"), Options(model="x/y"))
+    bpm = prepare(BPM, BpmEstimationInput(input_phrase="fast", standardized_phrase="fast"), Settings(model="x/y"))
     assert bpm.candidates == ["x/y"]
     assert (bpm.temperature, bpm.max_tokens) == (0.3, 10)
     assert bpm.prompt_tokens == count_tokens(bpm.messages[0]["content"] + bpm.messages[1]["content"])
@@ -242,4 +247,4 @@ def test_prepare_defaults_and_overrides(env: dict[str, str]) -> None:
 def test_casual_and_structure_need_wizard_data(env: dict[str, str]) -> None:
     item = BpmEstimationInput(input_phrase="fast", standardized_phrase="fast")
     with pytest.raises(TypeError):
-        prepare(CASUAL, item, Options())
+        prepare(CASUAL, item, Settings())

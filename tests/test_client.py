@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from adp_cli.client import RateGate, _retry_after_seconds
+from adp_cli.providers.client import RateGate, _retry_after_seconds
 
 
 @pytest.mark.parametrize(

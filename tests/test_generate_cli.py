@@ -16,7 +16,18 @@ from typing import Any
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from adp_cli import __version__
+from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS
+from adp_cli.accounting.tokens import count_tokens
+from adp_cli.messages import (
+    STYLE_INSTRUCTIONS,
+    bpm_messages,
+    casual_messages,
+    structure_messages,
+)
+from adp_cli.wizard import BpmEstimationInput, parse_wizard
 from tests.support.cli import TEST_KEY, one_line, run
 from tests.support.groqstub import (
     GroqStub,
@@ -29,18 +40,6 @@ from tests.support.groqstub import (
     rate_limited,
     server_error,
 )
-from typer.testing import CliRunner
-
-from adp_cli import __version__
-from adp_cli.catalog import TEXT_GENERATION_MODELS
-from adp_cli.prompts import (
-    STYLE_INSTRUCTIONS,
-    bpm_messages,
-    casual_messages,
-    structure_messages,
-)
-from adp_cli.tokens import count_tokens
-from adp_cli.wizard import BpmEstimationInput, parse_wizard
 
 FAST = "llama-3.1-8b-instant"  # 0.05 in / 0.08 out per 1M tokens (genai-prices)
 BPM_MODEL = "llama-3.3-70b-versatile"  # 0.59 in / 0.79 out

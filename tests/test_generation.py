@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from adp_cli import tokens
+from adp_cli.accounting import tokens
+from adp_cli.accounting.tokens import count_tokens
 from adp_cli.errors import TokenLimitError
-from adp_cli.generation import BPM, CASUAL, STRUCTURE, Options, prepare
-from adp_cli.tokens import count_tokens
-from adp_cli.wizard import parse_wizard
+from adp_cli.prepared import prepare
+from adp_cli.tasks import BPM, CASUAL, STRUCTURE, Settings
+from adp_cli.wizard import parse_bpm_input, parse_wizard
 
 ROCK = {"genre": {"primary": "Rock", "secondary": ["Alternative Rock"]}, "mood": ["energetic"], "bpm": 140}
 
@@ -23,11 +24,11 @@ def test_a_prompt_within_limit_bytes_is_not_counted(env: dict[str, str], monkeyp
     def no_count(text: str) -> int:
         raise AssertionError("counted a prompt whose byte length proves it is within the limit")
 
-    monkeypatch.setattr("adp_cli.generation.count_tokens", no_count)
-    prepared = prepare(CASUAL, parse_wizard(ROCK), Options())
+    monkeypatch.setattr("adp_cli.prepared.count_tokens", no_count)
+    prepared = prepare(CASUAL, parse_wizard(ROCK), Settings())
     assert len(prepared.prompt_text.encode("utf-8")) <= 900
     assert prepared.over_limit is False
-    assert prepare(BPM, parse_wizard(ROCK), Options()).over_limit is False  # bpm has no limit
+    assert prepare(BPM, parse_bpm_input(ROCK), Settings()).over_limit is False  # bpm has no limit
 
 
 @pytest.mark.parametrize(
@@ -45,7 +46,7 @@ def test_a_prompt_within_limit_bytes_is_not_counted(env: dict[str, str], monkeyp
 def test_over_limit_agrees_with_the_exact_count(env: dict[str, str], moods: int, word: str) -> None:
     wizard = parse_wizard({**_wordy(min(moods, 50), word), "texture": [f"{word} t{i}" for i in range(max(0, moods - 50))][:50]})
     for task in (CASUAL, STRUCTURE):
-        prepared = prepare(task, wizard, Options(), enforce_limit=False)
+        prepared = prepare(task, wizard, Settings(), enforce_limit=False)
         assert prepared.over_limit == (count_tokens(prepared.prompt_text) > (task.limit or 0))
         assert prepared.prompt_tokens == count_tokens(prepared.prompt_text)
 
@@ -53,7 +54,7 @@ def test_over_limit_agrees_with_the_exact_count(env: dict[str, str], moods: int,
 def test_the_agreement_cases_cover_both_sides_of_both_limits(env: dict[str, str]) -> None:
     """Guard for the table above: it must include prompts over and under each limit."""
     outcomes = {
-        (task.name, prepare(task, parse_wizard({**_wordy(50, word), "texture": [f"{word} t{i}" for i in range(50)]}), Options(), enforce_limit=False).over_limit)
+        (task.name, prepare(task, parse_wizard({**_wordy(50, word), "texture": [f"{word} t{i}" for i in range(50)]}), Settings(), enforce_limit=False).over_limit)
         for word in ("calm", "x " * 40)
         for task in (CASUAL, STRUCTURE)
     }
@@ -63,7 +64,7 @@ def test_the_agreement_cases_cover_both_sides_of_both_limits(env: dict[str, str]
 def test_over_the_limit_raises_with_the_exact_count(env: dict[str, str]) -> None:
     wizard = parse_wizard({"genre": "Ambient", "mood": [f"mood number {index} " * 20 for index in range(50)]})
     with pytest.raises(TokenLimitError) as caught:
-        prepare(CASUAL, wizard, Options())
-    expected = tokens.count_tokens(prepare(CASUAL, wizard, Options(), enforce_limit=False).prompt_text)
+        prepare(CASUAL, wizard, Settings())
+    expected = tokens.count_tokens(prepare(CASUAL, wizard, Settings(), enforce_limit=False).prompt_text)
     assert caught.value.tokens == expected > 900
     assert str(caught.value) == f"Token limit exceeded: {expected} > 900 (o200k_base); nothing was sent"

@@ -10,16 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from adp_cli.errors import InputError, UsageError
-from adp_cli.inputs import (
-    Flags,
-    ItemError,
-    apply_bpm_flags,
-    apply_wizard_flags,
-    open_source,
-    parse_instrument,
-    parse_vocals,
-)
+from adp_cli.errors import ExitStatus, InputError, UsageError
+from adp_cli.inputs import ItemError, open_source
+from adp_cli.items import Flags, apply_bpm_flags, apply_wizard_flags, parse_instrument, parse_vocals
 from adp_cli.wizard import parse_bpm_input, parse_wizard
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -390,7 +383,7 @@ def test_bad_instrument_spec_is_a_usage_error(spec: str) -> None:
     with pytest.raises(UsageError) as caught:
         apply_wizard_flags({}, Flags(instrument=[spec]))
     assert str(caught.value) == f"--instrument {spec!r}: expected NAME:ROLE[:DESC,DESC]"
-    assert caught.value.exit_code == 2
+    assert caught.value.exit_status == ExitStatus.USAGE
 
 
 @pytest.mark.parametrize(

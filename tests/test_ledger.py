@@ -12,17 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from adp_cli import ledger
+from adp_cli.accounting import ledger
+from adp_cli.accounting.ledger import Call, Entry, Tab, entries, ledger_path, record, spent_today
 from adp_cli.errors import BudgetExceededError, ConfigError
-from adp_cli.ledger import (
-    Entry,
-    check_budget,
-    entries,
-    ledger_path,
-    record,
-    record_many,
-    spent_today,
-)
 
 MODEL = "llama-3.1-8b-instant"
 OTHER_MODEL = "llama-3.3-70b-versatile"
@@ -48,14 +40,14 @@ def _leftovers(folder: Path, ledger_name: str) -> list[str]:
 
 
 def test_record_twice_same_model_and_day_is_summed(ledger_file: Path) -> None:
-    record(MODEL, 120, 12, 6.96e-06)
-    record(MODEL, 240, 24, 1.392e-05)
+    record([Call(MODEL, 120, 12, 6.96e-06)])
+    record([Call(MODEL, 240, 24, 1.392e-05)])
 
     assert entries() == [Entry(_today(), MODEL, 2, 360, 36, 2.088e-05)]
 
 
 def test_file_format_is_versioned_indented_json(ledger_file: Path) -> None:
-    record(MODEL, 120, 12, 6.96e-06, requests=3)
+    record([Call(MODEL, 120, 12, 6.96e-06, requests=3)])
 
     text = ledger_file.read_text(encoding="utf-8")
     assert json.loads(text) == {
@@ -71,16 +63,16 @@ def test_file_format_is_versioned_indented_json(ledger_file: Path) -> None:
 
 
 def test_costs_are_rounded_to_12_significant_digits(ledger_file: Path) -> None:
-    record(MODEL, 1, 1, 0.1)
-    record(MODEL, 1, 1, 0.2)
+    record([Call(MODEL, 1, 1, 0.1)])
+    record([Call(MODEL, 1, 1, 0.2)])
 
     assert json.loads(ledger_file.read_text(encoding="utf-8"))["days"][_today()][MODEL]["cost_usd"] == 0.3
     assert spent_today() == 0.3
 
 
 def test_two_models_are_kept_apart_and_sorted(ledger_file: Path) -> None:
-    record(OTHER_MODEL, 100, 10, 0.002)
-    record(MODEL, 50, 5, 0.001)
+    record([Call(OTHER_MODEL, 100, 10, 0.002)])
+    record([Call(MODEL, 50, 5, 0.001)])
 
     assert entries() == [
         Entry(_today(), MODEL, 1, 50, 5, 0.001),
@@ -91,8 +83,8 @@ def test_two_models_are_kept_apart_and_sorted(ledger_file: Path) -> None:
 
 def test_days_filter_keeps_the_last_n_days_including_today(ledger_file: Path) -> None:
     three_days_ago = date.today() - timedelta(days=3)
-    record(MODEL, 10, 1, 0.5, day=three_days_ago)
-    record(MODEL, 20, 2, 0.25)
+    record([Call(MODEL, 10, 1, 0.5)], day=three_days_ago)
+    record([Call(MODEL, 20, 2, 0.25)])
 
     old = Entry(three_days_ago.isoformat(), MODEL, 1, 10, 1, 0.5)
     new = Entry(_today(), MODEL, 1, 20, 2, 0.25)
@@ -103,7 +95,7 @@ def test_days_filter_keeps_the_last_n_days_including_today(ledger_file: Path) ->
     assert spent_today() == 0.25
 
 
-def test_record_many_adds_every_row_in_one_write(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_record_adds_every_call_in_one_write(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     replaces: list[str] = []
     real_replace = os.replace
 
@@ -112,7 +104,7 @@ def test_record_many_adds_every_row_in_one_write(ledger_file: Path, monkeypatch:
         real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", counting_replace)
-    record_many([(MODEL, 100, 10, 0.001), (OTHER_MODEL, 200, 20, 0.004), (MODEL, 300, 30, 0.002)])
+    record([Call(MODEL, 100, 10, 0.001), Call(OTHER_MODEL, 200, 20, 0.004), Call(MODEL, 300, 30, 0.002)])
 
     assert replaces == [str(ledger_file)]
     assert entries() == [
@@ -121,8 +113,8 @@ def test_record_many_adds_every_row_in_one_write(ledger_file: Path, monkeypatch:
     ]
 
 
-def test_record_many_with_no_rows_writes_nothing(ledger_file: Path) -> None:
-    record_many([])
+def test_record_with_no_calls_writes_nothing(ledger_file: Path) -> None:
+    record([])
 
     assert not ledger_file.parent.exists()
 
@@ -138,8 +130,8 @@ def test_off_disables_the_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COST_TRACKING_FILE", value)
 
-    record(MODEL, 100, 10, 0.001)
-    record_many([(MODEL, 100, 10, 0.001)])
+    record([Call(MODEL, 100, 10, 0.001)])
+    record([Call(MODEL, 100, 10, 0.001)])
 
     assert ledger_path() is None
     assert entries() == []
@@ -190,7 +182,7 @@ def test_corrupt_file_is_reported_and_left_unchanged(ledger_file: Path, content:
     ledger_file.write_bytes(content)
 
     with pytest.raises(ConfigError) as recording:
-        record(MODEL, 100, 10, 0.001)
+        record([Call(MODEL, 100, 10, 0.001)])
     with pytest.raises(ConfigError) as reading:
         entries()
 
@@ -209,7 +201,7 @@ def test_budget_check_on_a_corrupt_ledger_is_a_config_error(
     monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "1")
 
     with pytest.raises(ConfigError, match="is corrupt"):
-        check_budget()
+        Tab().check()
 
 
 def test_empty_file_is_a_fresh_ledger(ledger_file: Path) -> None:
@@ -217,7 +209,7 @@ def test_empty_file_is_a_fresh_ledger(ledger_file: Path) -> None:
     ledger_file.write_bytes(b"")
 
     assert entries() == []
-    record(MODEL, 100, 10, 0.001)
+    record([Call(MODEL, 100, 10, 0.001)])
     assert entries() == [Entry(_today(), MODEL, 1, 100, 10, 0.001)]
 
 
@@ -225,7 +217,7 @@ def test_utf8_bom_from_a_windows_editor_is_accepted(ledger_file: Path) -> None:
     ledger_file.parent.mkdir()
     ledger_file.write_bytes(b'\xef\xbb\xbf{"version": 1, "days": {}}')
 
-    record(MODEL, 100, 10, 0.001)
+    record([Call(MODEL, 100, 10, 0.001)])
 
     assert entries() == [Entry(_today(), MODEL, 1, 100, 10, 0.001)]
 
@@ -233,7 +225,7 @@ def test_utf8_bom_from_a_windows_editor_is_accepted(ledger_file: Path) -> None:
 def test_failed_replace_keeps_the_original_and_leaves_no_temp_file(
     ledger_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    record(MODEL, 100, 10, 0.001)
+    record([Call(MODEL, 100, 10, 0.001)])
     original = ledger_file.read_bytes()
 
     def crash(src: str, dst: str) -> None:
@@ -241,7 +233,7 @@ def test_failed_replace_keeps_the_original_and_leaves_no_temp_file(
 
     monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(ConfigError, match=r"cannot write ledger .*disk full"):
-        record(MODEL, 999, 99, 0.5)
+        record([Call(MODEL, 999, 99, 0.5)])
     monkeypatch.undo()
 
     assert ledger_file.read_bytes() == original
@@ -251,7 +243,7 @@ def test_failed_replace_keeps_the_original_and_leaves_no_temp_file(
 def test_failed_write_to_the_temp_file_leaves_no_temp_file(
     ledger_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    record(MODEL, 100, 10, 0.001)
+    record([Call(MODEL, 100, 10, 0.001)])
     original = ledger_file.read_bytes()
 
     def crash(fd: int) -> None:
@@ -259,7 +251,7 @@ def test_failed_write_to_the_temp_file_leaves_no_temp_file(
 
     monkeypatch.setattr(os, "fsync", crash)
     with pytest.raises(ConfigError, match=r"cannot write ledger .*I/O error"):
-        record(MODEL, 999, 99, 0.5)
+        record([Call(MODEL, 999, 99, 0.5)])
     monkeypatch.undo()
 
     assert ledger_file.read_bytes() == original
@@ -282,7 +274,7 @@ def test_a_held_lock_times_out_as_a_config_error_naming_it(
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         monkeypatch.setattr(ledger, "LOCK_TIMEOUT_S", 0.2)
         with pytest.raises(ConfigError, match=f"ledger lock {lock_file} still held after 0.2 s"):
-            record(MODEL, 100, 10, 0.001)
+            record([Call(MODEL, 100, 10, 0.001)])
     finally:
         holder.communicate("")
     assert not ledger_file.exists()
@@ -290,9 +282,9 @@ def test_a_held_lock_times_out_as_a_config_error_naming_it(
 
 WORKER = """
 import sys
-from adp_cli.ledger import record
+from adp_cli.accounting.ledger import Call, record
 for _ in range(10):
-    record(sys.argv[1], 100, 7, 0.000123)
+    record([Call(sys.argv[1], 100, 7, 0.000123)])
 """
 
 
@@ -317,40 +309,40 @@ def test_concurrent_processes_lose_nothing(ledger_file: Path) -> None:
 
 
 def test_no_budget_set_means_no_limit(ledger_file: Path) -> None:
-    record(MODEL, 100, 10, 1000.0)
+    record([Call(MODEL, 100, 10, 1000.0)])
 
-    check_budget()
+    Tab().check()
 
 
 def test_budget_not_yet_reached_allows_the_call(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "0.001")
-    record(MODEL, 100, 10, 0.0005)
+    record([Call(MODEL, 100, 10, 0.0005)])
 
-    check_budget()
+    Tab().check()
 
 
 def test_budget_reached_refuses_the_call(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "0.001")
-    record(MODEL, 100, 10, 0.0005)
-    record(MODEL, 100, 10, 0.0005)
+    record([Call(MODEL, 100, 10, 0.0005)])
+    record([Call(MODEL, 100, 10, 0.0005)])
 
     with pytest.raises(BudgetExceededError) as raised:
-        check_budget()
+        Tab().check()
     assert str(raised.value) == "daily budget reached: $0.001000 spent today of $0.00 (ADP_DAILY_BUDGET_USD)"
 
 
 def test_budget_counts_only_today(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "0.001")
-    record(MODEL, 100, 10, 5.0, day=date.today() - timedelta(days=1))
+    record([Call(MODEL, 100, 10, 5.0)], day=date.today() - timedelta(days=1))
 
-    check_budget()
+    Tab().check()
 
 
 def test_empty_budget_means_no_budget(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "")
-    record(MODEL, 100, 10, 5.0)
+    record([Call(MODEL, 100, 10, 5.0)])
 
-    check_budget()
+    Tab().check()
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "nan", "inf"])
@@ -358,11 +350,11 @@ def test_invalid_budget_is_a_config_error(ledger_file: Path, monkeypatch: pytest
     monkeypatch.setenv("ADP_DAILY_BUDGET_USD", value)
 
     with pytest.raises(ConfigError, match=f"ADP_DAILY_BUDGET_USD='{value}'"):
-        check_budget()
+        Tab().check()
 
 
 def test_import_stays_cheap() -> None:
-    code = "import sys, adp_cli.ledger; print(sorted({'filelock', 'platformdirs', 'tempfile'} & set(sys.modules)))"
+    code = "import sys, adp_cli.accounting.ledger; print(sorted({'filelock', 'platformdirs', 'tempfile'} & set(sys.modules)))"
     env = os.environ | {"PYTHONPATH": str(REPO_ROOT)}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
 
@@ -384,19 +376,19 @@ def test_tab_group_commits_concurrent_calls(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setenv("COST_TRACKING_FILE", str(path))
     monkeypatch.delenv("ADP_DAILY_BUDGET_USD", raising=False)
     writes: list[int] = []
-    real_record_many = ledger.record_many
+    real_record = ledger.record
 
     def counted(rows):
         rows = list(rows)
         writes.append(len(rows))
         time.sleep(0.002)  # a slow disk: callers arriving meanwhile must share the next write
-        real_record_many(rows)
+        real_record(rows)
 
-    monkeypatch.setattr(ledger, "record_many", counted)
+    monkeypatch.setattr(ledger, "record", counted)
     tab = ledger.Tab()
 
     def call(number: int) -> int:
-        tab.add("m", 100, 10, 0.000123)
+        tab.add(Call("m", 100, 10, 0.000123))
         return _totals(path)["requests"]  # its own row is already on disk
 
     with ThreadPoolExecutor(max_workers=16) as pool:
@@ -419,7 +411,7 @@ def test_tab_reports_an_unwritable_ledger_to_every_caller(tmp_path: Path, monkey
 
     def call(number: int) -> str:
         try:
-            tab.add("m", 1, 1, 0.1)
+            tab.add(Call("m", 1, 1, 0.1))
         except ConfigError as error:
             return str(error)
         return "recorded"

@@ -7,19 +7,18 @@ import json
 from pathlib import Path
 
 import pytest
-
-from tests.support.cli import one_line, run
-from tests.support.groqstub import DEFAULT_LIVE_MODELS, GroqStub, bad_request
 from typer.testing import CliRunner
 
-from adp_cli.catalog import (
+from adp_cli.accounting.catalog import (
     ALL_GROQ_MODELS,
     TEXT_GENERATION_MODELS,
     Category,
     category_of,
     known_model_ids,
 )
-from adp_cli.tokens import count_tokens
+from adp_cli.accounting.tokens import count_tokens
+from tests.support.cli import one_line, run
+from tests.support.groqstub import DEFAULT_LIVE_MODELS, GroqStub, bad_request
 
 FAST = "llama-3.1-8b-instant"  # 0.05 in / 0.08 out per 1M tokens (genai-prices)
 VERSATILE = "llama-3.3-70b-versatile"  # 0.59 in / 0.79 out

@@ -13,12 +13,12 @@ import pytest
 import yaml
 
 from adp_cli.offline import (
-    OFFLINE_MODEL,
     Register,
     describe,
     estimate_bpm,
     register_for_poetic_level,
 )
+from adp_cli.providers.offline import OFFLINE_MODEL
 from adp_cli.wizard import BpmEstimationInput, Instrumentation, WizardData, parse_bpm_input, parse_wizard
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"

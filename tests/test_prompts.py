@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from adp_cli import prompts
+from adp_cli import messages
+from adp_cli.accounting.tokens import count_tokens
 from adp_cli.errors import ConfigError
-from adp_cli.prompts import (
+from adp_cli.messages import (
     BPM_PROMPT,
     CASUAL_PROMPT,
     PHRASE_PROMPT,
@@ -23,7 +24,6 @@ from adp_cli.prompts import (
     structure_messages,
     style_instruction,
 )
-from adp_cli.tokens import count_tokens
 from adp_cli.wizard import (
     BpmEstimationInput,
     build_music_data_string,
@@ -80,9 +80,9 @@ ROCK = {
 def fresh_prompt_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Prompt files are read through a cache keyed by folder; no test sees another's reads."""
     monkeypatch.delenv("ADP_PROMPTS_DIR", raising=False)
-    prompts._read.cache_clear()
+    messages._read.cache_clear()
     yield
-    prompts._read.cache_clear()
+    messages._read.cache_clear()
 
 
 @pytest.fixture

@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 
 from adp_cli.errors import InputError
+from adp_cli.results import BpmEstimationResult, GenerationResult
 from adp_cli.wizard import (
     BpmEstimationInput,
-    BpmEstimationResult,
-    GenerationResult,
     Genre,
     Instrumentation,
     Vocals,

@@ -276,6 +276,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if len(raw) < length:  # torn: the client was killed mid-request, so no request arrived
+            self.close_connection = True
+            return
         recorded = Recorded(
             method=self.command,
             path=self.path,

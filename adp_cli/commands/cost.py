@@ -1,13 +1,14 @@
-"""``adp cost``: count tokens and price them, or show what the ledger says was spent."""
+"""``adp cost``: count tokens and price them, or report what the ledger says was spent."""
 
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from adp_cli import catalog, render
+from adp_cli.accounting import catalog, ledger
+from adp_cli.accounting.tokens import count_tokens
 from adp_cli.errors import InputError, UsageError
 from adp_cli.inputs import MAX_DOCUMENT_BYTES
 
@@ -19,8 +20,6 @@ def text_tokens(text: str | None, file: Path | None, tokens: int | None) -> int:
         raise UsageError("give exactly one of TEXT, - (stdin), --file FILE or --tokens N")
     if tokens is not None:
         return tokens
-    from adp_cli.tokens import count_tokens
-
     return count_tokens(_read_text(text, file))
 
 
@@ -70,29 +69,41 @@ def cost_rows(tokens: int, output_tokens: int, model: str | None) -> list[dict[s
     return sorted(rows, key=lambda row: (row["cost_usd"], row["model"]))
 
 
-def show_cost(
-    text: str | None, file: Path | None, tokens: int | None, output_tokens: int, model: str | None, *, as_json: bool
-) -> None:
-    """stdout: the cost in USD with ``--model``, else the token count; the price table on stderr."""
+@dataclass(frozen=True)
+class CostReport:
+    """The tokens counted and what they cost on each model, cheapest first."""
+
+    tokens: int
+    output_tokens: int
+    rows: list[dict[str, Any]]
+    model: str | None  # the one model asked for, else every text model
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tokens": self.tokens, "output_tokens": self.output_tokens, "encoding": "o200k_base", "models": self.rows}
+
+
+def cost(text: str | None, file: Path | None, tokens: int | None, output_tokens: int, model: str | None) -> CostReport:
     count = text_tokens(text, file, tokens)
-    rows = cost_rows(count, output_tokens, model)
-    if as_json:
-        render.out_json({"tokens": count, "output_tokens": output_tokens, "encoding": "o200k_base", "models": rows})
-        return
-    render.out(f"{rows[0]['cost_usd']:.7g}" if model else str(count))
-    render.cost_table(count, output_tokens, rows)
+    return CostReport(count, output_tokens, cost_rows(count, output_tokens, model), model)
 
 
-def show_ledger(days: int | None, *, as_json: bool) -> None:
-    from adp_cli import ledger
+@dataclass(frozen=True)
+class LedgerReport:
+    """The ledger's entries per day and model, and their total."""
 
+    path: Path
+    rows: list[dict[str, Any]]
+
+    @property
+    def total_usd(self) -> float:
+        return float(f"{sum(row['cost_usd'] for row in self.rows):.7g}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ledger": str(self.path), "entries": self.rows, "total_usd": self.total_usd}
+
+
+def spending(days: int | None) -> LedgerReport:
     path = ledger.ledger_path()
     if path is None:
         raise UsageError("the ledger is off (COST_TRACKING_FILE=off)")
-    rows = [asdict(entry) for entry in ledger.entries(days)]
-    total = float(f"{sum(row['cost_usd'] for row in rows):.7g}")
-    if as_json:
-        render.out_json({"ledger": str(path), "entries": rows, "total_usd": total})
-        return
-    render.out(f"{total:.7g}")
-    render.ledger_table(rows, total)
+    return LedgerReport(path, [asdict(entry) for entry in ledger.entries(days)])

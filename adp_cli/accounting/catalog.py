@@ -18,8 +18,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from adp_cli.cache import cache_dir, write_atomically
+from adp_cli.cache import cache_dir, write_best_effort
 from adp_cli.errors import ConfigError, InputError
+from adp_cli.inputs import parse_yaml
 
 
 class GroqModel(str, Enum):
@@ -145,7 +146,7 @@ class Price:
         return self.source.startswith("guide")
 
 
-def _model_id(model: str | GroqModel) -> str:
+def model_id(model: str | GroqModel) -> str:
     """The API id, whether given as a GroqModel or as its string."""
     return model.value if isinstance(model, GroqModel) else model
 
@@ -197,8 +198,6 @@ def _override_prices(path: str | None) -> dict[str, Price]:
     """Prices from ``ADP_PRICES_FILE``: ``{model: {input, output, unit?}}`` or ``{model: flat}``."""
     if not path:
         return {}
-    from adp_cli.inputs import parse_yaml
-
     try:
         doc = parse_yaml(Path(path).read_text(encoding="utf-8"), f"ADP_PRICES_FILE {path}") or {}
     except (OSError, UnicodeDecodeError) as error:
@@ -251,7 +250,7 @@ def _cached_genai_price(model: str) -> Price | None:
     if model not in known:
         price = _genai_price(model)
         known[model] = None if price is None else asdict(price)
-        write_atomically(_price_cache_file(), json.dumps(known, indent=1).encode("utf-8"))
+        write_best_effort(_price_cache_file(), json.dumps(known, indent=1).encode("utf-8"))
     entry = known[model]
     return None if entry is None else Price(**entry)
 
@@ -282,7 +281,7 @@ class _InputPrices(Mapping[str, float]):
     """``GROQ_PRICING[model]``: the input price per 1M tokens, resolved lazily so importing is cheap."""
 
     def __getitem__(self, model: str) -> float:
-        price = price_of(_model_id(model))
+        price = price_of(model_id(model))
         if price is None:
             raise KeyError(model)
         return price.input
@@ -294,7 +293,7 @@ class _InputPrices(Mapping[str, float]):
         return len(known_model_ids())
 
     def __contains__(self, model: object) -> bool:
-        return isinstance(model, str) and price_of(_model_id(model)) is not None
+        return isinstance(model, str) and price_of(model_id(model)) is not None
 
 
 GROQ_PRICING: Mapping[str, float] = _InputPrices()
@@ -311,7 +310,7 @@ def calculate_cost(total_tokens: int, model: str | GroqModel) -> float:
 
 def usage_cost(prompt_tokens: int, completion_tokens: int, model: str | GroqModel) -> float:
     """What a real call cost: prompt tokens at the input price, completion tokens at the output price."""
-    price = price_of(_model_id(model))
+    price = price_of(model_id(model))
     if price is None:
         return 0.0
     return _round7((prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000)

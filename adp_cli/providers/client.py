@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from adp_cli.errors import ConfigError, GenerationError, ModelUnavailableError
+from adp_cli.providers.base import Connection
 
 if TYPE_CHECKING:
     import groq
@@ -23,13 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("adp")
 
 _MODEL_GONE = {"model_not_found", "model_decommissioned"}
-
-
-@dataclass(frozen=True)
-class ClientSettings:
-    base_url: str | None = None
-    timeout: float = 60.0
-    max_retries: int = 2
 
 
 @dataclass(frozen=True)
@@ -82,7 +76,7 @@ def _retry_after_seconds(headers: httpx.Headers) -> float:
     return 1.0
 
 
-def make_client(settings: ClientSettings, gate: RateGate | None = None) -> groq.Groq:
+def make_client(connection: Connection, gate: RateGate | None = None) -> groq.Groq:
     """A Groq client; ``GROQ_API_KEY`` must be set, ``GROQ_BASE_URL`` is honoured by the SDK."""
     if not os.environ.get("GROQ_API_KEY"):
         raise ConfigError(
@@ -94,9 +88,9 @@ def make_client(settings: ClientSettings, gate: RateGate | None = None) -> groq.
     if gate is not None:
         http_client = groq.DefaultHttpxClient(event_hooks={"request": [gate.wait], "response": [gate.observe]})
     return groq.Groq(
-        base_url=settings.base_url or None,
-        timeout=settings.timeout,
-        max_retries=settings.max_retries,
+        base_url=connection.base_url or None,
+        timeout=connection.timeout,
+        max_retries=connection.max_retries,
         http_client=http_client,
     )
 

@@ -61,27 +61,21 @@ def ledger_path() -> Path | None:
     return platformdirs.user_data_path("adp") / LEDGER_FILENAME
 
 
-def record(
-    model: str,
-    prompt_tokens: int,
-    completion_tokens: int,
-    cost_usd: float,
-    *,
-    requests: int = 1,
-    day: date | None = None,
-) -> None:
-    """Add one call (or ``requests`` calls) to the day's totals for ``model``; no-op if disabled."""
-    row = (model, requests, prompt_tokens, completion_tokens, cost_usd)
-    _add((day or date.today()).isoformat(), [row])
+@dataclass(frozen=True)
+class Call:
+    """What one call (or ``requests`` calls) used and cost, as the ledger adds it up."""
+
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    requests: int = 1
 
 
-def record_many(rows: Iterable[tuple[str, int, int, float]]) -> None:
-    """Add several calls ``(model, prompt_tokens, completion_tokens, cost_usd)`` to today at once.
-
-    A batch flushes its calls together so a run of many items takes the lock and writes once.
-    """
-    calls = [(model, 1, prompt, completion, cost) for model, prompt, completion, cost in rows]
-    _add(date.today().isoformat(), calls)
+def record(calls: Iterable[Call], day: date | None = None) -> None:
+    """Add calls to the day's totals (today unless ``day``) in one locked rewrite; no-op if the
+    ledger is disabled. A batch flushes its calls together so many items take the lock once."""
+    _add((day or date.today()).isoformat(), list(calls))
 
 
 def entries(days: int | None = None) -> list[Entry]:
@@ -115,18 +109,6 @@ def spent_today() -> float:
     return _round_cost(sum(entry.cost_usd for entry in entries() if entry.day == today))
 
 
-def check_budget() -> None:
-    """Refuse a new call once today's spend reaches ``ADP_DAILY_BUDGET_USD`` (unset: no budget)."""
-    budget = _budget()
-    if budget is None:
-        return
-    spent = spent_today()
-    if spent >= budget:
-        raise BudgetExceededError(
-            f"daily budget reached: ${spent:.6f} spent today of ${budget:.2f} ({BUDGET_ENV})"
-        )
-
-
 def _budget() -> float | None:
     """The configured daily budget; a typo must not silently mean "no budget", hence ConfigError."""
     raw = os.environ.get(BUDGET_ENV, "").strip()
@@ -141,10 +123,10 @@ def _budget() -> float | None:
     return budget
 
 
-def _add(day: str, rows: list[tuple[str, int, int, int, float]]) -> None:
+def _add(day: str, calls: list[Call]) -> None:
     """Read-modify-write the ledger under its lock so concurrent processes never drop a call."""
     path = ledger_path()
-    if path is None or not rows:
+    if path is None or not calls:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -153,12 +135,12 @@ def _add(day: str, rows: list[tuple[str, int, int, int, float]]) -> None:
     with _locked(path):
         ledger = _load(path)
         day_totals = ledger["days"].setdefault(day, {})
-        for model, requests, prompt_tokens, completion_tokens, cost_usd in rows:
-            totals = day_totals.setdefault(model, dict.fromkeys(_COUNTERS, 0) | {"cost_usd": 0.0})
-            totals["requests"] += requests
-            totals["prompt_tokens"] += prompt_tokens
-            totals["completion_tokens"] += completion_tokens
-            totals["cost_usd"] = _round_cost(totals["cost_usd"] + cost_usd)
+        for call in calls:
+            totals = day_totals.setdefault(call.model, dict.fromkeys(_COUNTERS, 0) | {"cost_usd": 0.0})
+            totals["requests"] += call.requests
+            totals["prompt_tokens"] += call.prompt_tokens
+            totals["completion_tokens"] += call.completion_tokens
+            totals["cost_usd"] = _round_cost(totals["cost_usd"] + call.cost_usd)
         _write(path, ledger)
 
 
@@ -270,7 +252,7 @@ class Tab:
         self._spent = spent_today() if self._budget is not None else 0.0
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self._pending: list[tuple[str, int, int, float]] = []
+        self._pending: list[Call] = []
         self._queued = self._committed = 0
         self._writing = False
 
@@ -281,10 +263,11 @@ class Tab:
                 f"daily budget reached: ${self._spent:.6f} spent today of ${self._budget:.2f} ({BUDGET_ENV})"
             )
 
-    def add(self, model: str, prompt_tokens: int, completion_tokens: int, cost_usd: float) -> None:
+    def add(self, call: Call) -> None:
+        """Record one call; returns only once it is in the ledger file."""
         with self._changed:
-            self._spent += cost_usd
-            self._pending.append((model, prompt_tokens, completion_tokens, cost_usd))
+            self._spent += call.cost_usd
+            self._pending.append(call)
             self._queued += 1
             ticket = self._queued
             while self._committed < ticket:
@@ -301,7 +284,7 @@ class Tab:
         self._lock.release()
         written = False
         try:
-            record_many(rows)
+            record(rows)
             written = True
         finally:
             self._lock.acquire()

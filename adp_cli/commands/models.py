@@ -1,19 +1,20 @@
-"""The model list: the catalog with prices, optionally checked against the API's live list."""
+"""``adp models``: the catalog with prices, optionally checked against the API's live list."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from typing import Any
 
-from adp_cli import catalog
-from adp_cli.client import ClientSettings, list_live_models, make_client
+from adp_cli.accounting import catalog
 from adp_cli.errors import UsageError
+from adp_cli.providers.base import Connection
+from adp_cli.providers.client import list_live_models, make_client
 
 
-def model_rows(category: str | None = None, live: ClientSettings | None = None) -> list[dict[str, Any]]:
+def model_rows(category: str | None = None, live: Connection | None = None) -> list[dict[str, Any]]:
     """One row per model: id, enum name, category, owner, price and whether it is in the random pool.
 
-    With ``live`` settings, known models are marked live or gone and models the API serves that
+    With a ``live`` connection, known models are marked live or gone and models the API serves that
     adp does not know are added as new (priced when genai-prices knows them).
     """
     wanted = _category(category)

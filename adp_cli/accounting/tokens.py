@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adp_cli.cache import cache_dir, write_atomically
+from adp_cli.cache import cache_dir, write_best_effort
 from adp_cli.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ def _index() -> tuple[dict[bytes, int], memoryview, bytes]:
     except (OSError, ValueError, EOFError, TypeError):
         pass
     singles, offsets, blob = _build_index(_parse_ranks(_shipped_vocabulary()))
-    write_atomically(cached, marshal.dumps((singles, offsets, blob)))
+    write_best_effort(cached, marshal.dumps((singles, offsets, blob)))
     return singles, memoryview(offsets).cast("I"), blob
 
 

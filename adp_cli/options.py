@@ -1,0 +1,68 @@
+"""Every command-line option, declared once; commands list the ones they take.
+
+Only typer and the standard library are imported here: ``adp --help`` must stay fast, so the
+core's types (Flags, Settings, Connection) are built from these values inside the commands.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from adp_cli.scales import POETIC_LEVEL_MAX, POETIC_LEVEL_MIN
+
+
+class ProviderName(str, Enum):
+    groq = "groq"
+    offline = "offline"
+
+
+# Item: where the items come from, and the field flags that override theirs.
+InputArg = Annotated[Optional[str], typer.Argument(metavar="INPUT", help="YAML/JSON/JSONL file, or - for stdin.", show_default=False)]
+GenreOpt = Annotated[Optional[str], typer.Option("--genre", metavar="TEXT", help="Primary genre.")]
+SubgenreOpt = Annotated[list[str], typer.Option("--subgenre", metavar="TEXT", help="Sub-genre (repeatable).")]
+MoodOpt = Annotated[list[str], typer.Option("--mood", metavar="TEXT", help="Mood (repeatable, or comma-separated).")]
+EnergyOpt = Annotated[list[str], typer.Option("--energy", metavar="TEXT", help="Energy (repeatable, or comma-separated).")]
+TextureOpt = Annotated[list[str], typer.Option("--texture", metavar="TEXT", help="Texture (repeatable, or comma-separated).")]
+InstrumentOpt = Annotated[list[str], typer.Option("--instrument", metavar="NAME:ROLE[:DESC,DESC]", help="Instrument (repeatable).")]
+VocalsOpt = Annotated[Optional[str], typer.Option("--vocals", metavar="PRESENCE[:GENDER[:STYLE]]", help="Vocals.")]
+BpmOpt = Annotated[Optional[int], typer.Option("--bpm", min=1, max=999, help="Known tempo in BPM.")]
+PhraseOpt = Annotated[Optional[str], typer.Option("--phrase", metavar="TEXT", help="The input phrase.")]
+StandardizedOpt = Annotated[Optional[str], typer.Option("--standardized", metavar="TEXT", help="The standardized phrase (default: the phrase).")]
+
+# Generation settings.
+PoeticLevelOpt = Annotated[int, typer.Option("--poetic-level", "-p", min=POETIC_LEVEL_MIN, max=POETIC_LEVEL_MAX, help="1 very poetic .. 100 very factual.")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID", help="Model id, or 'random' (the default pool).")]
+SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Make the random model pick repeatable.")]
+TemperatureOpt = Annotated[Optional[float], typer.Option("--temperature", min=0.0, max=2.0, help="Override the sampling temperature.")]
+MaxTokensOpt = Annotated[Optional[int], typer.Option("--max-tokens", min=1, max=131072, help="Override max_tokens.")]
+PromptsDirOpt = Annotated[Optional[Path], typer.Option("--prompts-dir", envvar="ADP_PROMPTS_DIR", file_okay=False, metavar="DIR", help="Folder with the three prompt files.")]
+
+# Output.
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No table on stderr.")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show messages, token count and cost estimate; send nothing.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging and tracebacks on stderr.")]
+
+# Provider and connection.
+ProviderOpt = Annotated[ProviderName, typer.Option("--provider", envvar="ADP_PROVIDER", case_sensitive=False, help="groq, or offline (no key, no network).")]
+BaseUrlOpt = Annotated[Optional[str], typer.Option("--base-url", metavar="URL", help="Groq API base URL (default: GROQ_BASE_URL or the SDK's).")]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, max=3600, help="Seconds per request.")]
+RetriesOpt = Annotated[int, typer.Option("--max-retries", min=0, max=20, help="SDK retries on 429, 5xx and timeouts.")]
+
+# Batches.
+ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", "-j", min=1, max=256, help="Requests in flight for a batch.")]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", dir_okay=False, metavar="FILE", help="Batch: append JSON lines here and skip items already done.")]
+
+# The options only some generation commands offer: each offers the item fields and settings its
+# task reads (the others keep their defaults).
+WIZARD_ONLY = frozenset({"instrument", "vocals", "bpm"})
+TASK_OPTIONS: dict[str, frozenset[str]] = {
+    "casual": WIZARD_ONLY | {"poetic_level"},
+    "structure": WIZARD_ONLY,
+    "bpm": frozenset({"phrase", "standardized"}),
+}
+TASK_SPECIFIC = frozenset().union(*TASK_OPTIONS.values())

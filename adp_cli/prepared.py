@@ -1,0 +1,81 @@
+"""A request ready to send, made the same way for every task and provider.
+
+``prepare`` does everything that needs no network (messages, exact token count, limit check,
+candidate models), so ``--dry-run``, one-shots and batches share it, and a provider only has to
+answer what it is given.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+
+from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS
+from adp_cli.accounting.tokens import count_tokens
+from adp_cli.errors import TokenLimitError
+from adp_cli.messages import Messages
+from adp_cli.tasks import Item, Settings, Task
+
+log = logging.getLogger("adp")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A request ready to send: exact messages, the models it may go to, and (when asked) their
+    o200k count."""
+
+    task: Task
+    item: Item
+    settings: Settings
+    messages: Messages
+    candidates: list[str]
+    temperature: float
+    max_tokens: int
+
+    @property
+    def prompt_text(self) -> str:
+        return "".join(message["content"] for message in self.messages)
+
+    @cached_property
+    def prompt_tokens(self) -> int:
+        return count_tokens(self.prompt_text)
+
+    @property
+    def over_limit(self) -> bool:
+        """Exact, but counts only when it must: every o200k token covers at least one UTF-8 byte,
+        so a prompt of at most ``limit`` bytes cannot be over the limit."""
+        limit = self.task.limit
+        if limit is None or len(self.prompt_text.encode("utf-8", "surrogatepass")) <= limit:
+            return False
+        return self.prompt_tokens > limit
+
+
+def prepare(task: Task, item: Item, settings: Settings, *, enforce_limit: bool = True) -> Prepared:
+    """Build and measure a request; over the limit raises before anything could be sent."""
+    if not isinstance(item, task.item_type):
+        raise TypeError(f"{task.name} needs {task.item_type.__name__}, not {type(item).__name__}")
+    messages = task.messages(item, settings)
+    prepared = Prepared(
+        task=task,
+        item=item,
+        settings=settings,
+        messages=messages,
+        candidates=_candidates(task, settings),
+        temperature=task.temperature if settings.temperature is None else settings.temperature,
+        max_tokens=task.max_tokens if settings.max_tokens is None else settings.max_tokens,
+    )
+    if enforce_limit and prepared.over_limit:
+        raise TokenLimitError(prepared.prompt_tokens, task.limit or 0)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("%s prompt: %d o200k tokens; preview: %.200s", task.name, prepared.prompt_tokens, messages[-1]["content"])
+    return prepared
+
+
+def _candidates(task: Task, settings: Settings) -> list[str]:
+    """The named model, else the task's own, else the random pool."""
+    if settings.model:
+        return [settings.model]
+    if task.model:
+        return [task.model]
+    return [model.value for model in TEXT_GENERATION_MODELS]

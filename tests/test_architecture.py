@@ -1,0 +1,117 @@
+"""The layering the README's Architecture section promises, checked on the source itself.
+
+The CLI layer (cli, options, render) is the only one that writes or knows Typer and Rich;
+below it, imports only go downwards: commands -> batch/generation -> providers -> tasks ->
+the building blocks (items, inputs, messages, wizard, results, offline, accounting, ...).
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "adp_cli"
+
+CLI_LAYER = {"adp_cli.cli", "adp_cli.options", "adp_cli.render", "adp_cli.__main__"}
+
+# Lower numbers sit lower; a module may import modules of its own layer or below.
+LAYERS: list[tuple[int, str]] = [
+    (5, "adp_cli.commands"),
+    (4, "adp_cli.batch"),
+    (4, "adp_cli.generation"),
+    (3, "adp_cli.providers"),
+    (2, "adp_cli.tasks"),
+    (2, "adp_cli.prepared"),
+    (1, "adp_cli"),  # everything else: the building blocks
+]
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _layer(module: str) -> int:
+    if module in CLI_LAYER:
+        return 6
+    return next(level for level, prefix in LAYERS if module == prefix or module.startswith(prefix + "."))
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports, at any depth (function-level and TYPE_CHECKING imports too)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+CORE = sorted((path for path in PACKAGE.rglob("*.py") if _module_name(path) not in CLI_LAYER), key=str)
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda path: _module_name(path))
+def test_nothing_below_the_cli_layer_imports_the_renderer_rich_or_typer(path: Path) -> None:
+    forbidden = {
+        name
+        for name in _imports(path)
+        if name in CLI_LAYER or name.split(".")[0] in {"rich", "typer", "click"}
+    }
+    assert forbidden == set()
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda path: _module_name(path))
+def test_nothing_below_the_cli_layer_writes_to_the_terminal(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    writes = [
+        node.lineno
+        for node in ast.walk(tree)
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print")
+        or (isinstance(node, ast.Attribute) and node.attr in {"stdout", "stderr"})
+    ]
+    assert writes == []
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py"), key=str), ids=lambda path: _module_name(path))
+def test_imports_only_go_down_the_layers(path: Path) -> None:
+    module = _module_name(path)
+    own = {name for name in _imports(path) if name.startswith("adp_cli.") and _is_module(name)}
+    upward = {name for name in own if _layer(name) > _layer(module)}
+    assert upward == set()
+
+
+def _is_module(name: str) -> bool:
+    relative = Path(*name.split(".")[1:])
+    return (PACKAGE / relative).with_suffix(".py").exists() or (PACKAGE / relative / "__init__.py").exists()
+
+
+def test_the_layer_table_covers_every_package() -> None:
+    """A new subpackage must be placed in LAYERS deliberately, not fall into the bottom layer."""
+    packages = {_module_name(path.parent / "__init__.py") for path in PACKAGE.rglob("__init__.py")}
+    placed = {prefix for _, prefix in LAYERS} | {"adp_cli.accounting", "adp_cli.offline"}
+    assert packages <= placed
+
+
+def test_importing_the_package_loads_no_heavy_library() -> None:
+    """The guide's names load lazily: ``import adp_cli`` (so ``adp --help``) stays cheap."""
+    code = (
+        "import sys, adp_cli; "
+        "print(sorted(m for m in ('pydantic', 'groq', 'tiktoken', 'genai_prices', 'yaml', 'rich', 'httpx') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
+
+
+def test_every_exported_name_resolves() -> None:
+    import adp_cli
+
+    for name in adp_cli.__all__:
+        assert getattr(adp_cli, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        adp_cli.nope  # noqa: B018
