@@ -14,13 +14,13 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from adp_cli.errors import AdpError, ExitStatus, UsageError
+from adp_cli.errors import AdpError, ExitStatus, Interrupted, UsageError
 from adp_cli.files import replace_atomically
 from adp_cli.inputs import Source
 from adp_cli.items import Flags
@@ -31,6 +31,7 @@ from adp_cli.tasks import Settings, Task
 log = logging.getLogger("adp")
 
 _WINDOW_PER_WORKER = 4
+_TICK = 0.25  # seconds between checks while waiting for the oldest item
 
 
 def _item_id(document: Any) -> str | int | None:
@@ -99,7 +100,7 @@ def resume(output: Path) -> set[int]:
     Error lines and a line torn by a kill are dropped (atomically), so after the rerun every
     item appears exactly once.
     """
-    if not output.exists():
+    if not output.is_file():  # nothing yet, or a device or pipe (-o /dev/null): nothing to resume
         return set()
     kept: list[str] = []
     done: set[int] = set()
@@ -125,10 +126,17 @@ class _Runner:
         self.flags = flags
         self.settings = settings
         self.provider = provider
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        """Send nothing more: an item a worker picks up after this returns without a request."""
+        self._stopped.set()
 
     def __call__(self, index: int, document: Any) -> Line:
         item_id = _item_id(document)
         try:
+            if self._stopped.is_set():
+                raise Interrupted("the run was stopped before this item was sent")
             item = self.task.parse(document, self.flags)
             result = self.provider.answer(prepare(self.task, item, self.settings))
         except Exception as error:
@@ -149,21 +157,29 @@ def run(
     output: Path | None = None,
 ) -> Iterator[Line | Totals]:
     """Every item's line in input order (also appended to ``output``), then the run's totals."""
+    runner = _Runner(task, flags, settings, provider)
     try:
         done = resume(output) if output else set()
-        sink = _Sink(output) if output else None
+        sink = _Sink(output, on_error=runner.stop) if output else None
     except OSError as error:
         raise UsageError(f"--output {output}: {error.strerror or error}") from None
     provider.start()  # a missing key fails the whole run at once, before any item
-    runner = _Runner(task, flags, settings, provider)
     totals = Totals(skipped=len(done))
     started = time.perf_counter()
+    pool = ThreadPoolExecutor(max_workers=concurrency)
     try:
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            for line in _ordered(pool, runner, _pending(source, done), concurrency * _WINDOW_PER_WORKER, sink):
-                totals.add(line)
-                yield line
+        for line in _ordered(pool, runner, _pending(source, done), concurrency * _WINDOW_PER_WORKER, sink):
+            totals.add(line)
+            yield line
+            if sink:
+                sink.check()
+    except BaseException:  # Ctrl-C, a failed write, or a reader that stopped (GeneratorExit)
+        runner.stop()
+        raise
     finally:
+        # Queued items are dropped unsent; requests in flight finish and their lines are written,
+        # so what was paid for is in the ledger and in --output.
+        pool.shutdown(wait=True, cancel_futures=True)
         if sink:
             sink.close()
     totals.seconds = time.perf_counter() - started
@@ -191,24 +207,52 @@ def _ordered(
             future.add_done_callback(sink.append)
         queue.append(future)
         while len(queue) >= window or (queue and queue[0].done()):
-            yield queue.popleft().result()
+            yield _next_in_order(queue)
     while queue:
-        yield queue.popleft().result()
+        yield _next_in_order(queue)
+
+
+def _next_in_order(queue: deque[Future[Line]]) -> Line:
+    """The oldest item's line, waited for in short steps: a long blocking wait would hold off
+    Ctrl-C (on Windows a lock wait is not interruptible)."""
+    while not wait([queue[0]], timeout=_TICK).done:
+        pass
+    return queue.popleft().result()
 
 
 class _Sink:
     """The ``--output`` file: lines appended as items finish, one flushed write each, so a kill
-    loses at most the line being written (and ``resume`` drops a torn one)."""
+    loses at most the line being written (and ``resume`` drops a torn one). The first failed
+    write (a full disk) is kept and stops the run; nothing more is written after it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, on_error: Callable[[], None]) -> None:
+        self._path = path
         self._file: IO[str] = path.open("a", encoding="utf-8")
         self._lock = threading.Lock()
+        self._error: OSError | None = None
+        self._on_error = on_error  # called in the worker that failed, before it takes another item
 
     def append(self, finished: Future[Line]) -> None:
+        if finished.cancelled():
+            return
         text = json.dumps(finished.result().fields, ensure_ascii=False) + "\n"
         with self._lock:
-            self._file.write(text)
-            self._file.flush()
+            if self._error is not None:
+                return
+            try:
+                self._file.write(text)
+                self._file.flush()
+            except OSError as error:
+                self._error = error
+                self._on_error()
+
+    def check(self) -> None:
+        """Raise the first failed write as one line."""
+        if self._error is not None:
+            raise UsageError(f"cannot write --output {self._path}: {self._error.strerror or self._error}; the run stopped")
 
     def close(self) -> None:
-        self._file.close()
+        try:
+            self._file.close()
+        except OSError:  # the flush of a full disk; check() has reported it or will
+            pass

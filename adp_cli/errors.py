@@ -74,6 +74,13 @@ class BadReplyError(GenerationError):
     kind = "bad_reply"
 
 
+class Interrupted(AdpError):
+    """The run was stopped (Ctrl-C, or a failed write) before this item was sent."""
+
+    exit_status = ExitStatus.INTERRUPTED
+    kind = "interrupted"
+
+
 class BudgetExceededError(AdpError):
     """Today's ledger total has reached ADP_DAILY_BUDGET_USD; the call was not sent."""
 

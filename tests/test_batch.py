@@ -580,3 +580,51 @@ def test_a_reader_that_stops_early_ends_the_batch_quietly(env: dict[str, str], t
     assert proc.wait(timeout=60) == 1
     assert first["index"] == 0
     assert stderr == ""
+
+
+# --- stopping: Ctrl-C and a failed write -------------------------------------------------------
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGINT to a child process is POSIX")
+def test_ctrl_c_sends_nothing_more_and_a_rerun_finishes(groq: GroqStub, tmp_path: Path) -> None:
+    """Queued items are dropped at once; the 4 requests in flight finish, are paid for, recorded
+    in the ledger and written to -o, so the rerun sends exactly the other 60."""
+    items = wizard_items(64)
+    source = write_jsonl(tmp_path / "items.jsonl", items)
+    output = tmp_path / "out.jsonl"
+    Echo().install(groq)
+    groq.latency = 0.5
+    command = [sys.executable, "-m", "adp_cli", "casual", str(source), "-m", MODEL, "-j", "4", "-o", str(output), "-q"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ), text=True)
+    deadline = time.monotonic() + 30
+    while len(groq.chat_requests) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 130
+    assert stderr.splitlines()[-1] == "adp: error: interrupted"
+    assert len(groq.chat_requests) == 4
+    assert sorted(line["index"] for line in file_lines(output)) == [0, 1, 2, 3]
+    assert _ledger_today(tmp_path / "ledger.json")[MODEL]["requests"] == 4
+
+    groq.latency = 0.0
+    rerun = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ), timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert len(groq.chat_requests) == 64
+    assert_lines_match_items(sorted(file_lines(output), key=lambda line: line["index"]), items)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_failed_write_to_output_stops_the_run_with_one_line(groq: GroqStub, tmp_path: Path) -> None:
+    """`-o /dev/full`: the first write fails with ENOSPC; the run stops, sending nothing after the
+    requests already in flight, and says so in one line."""
+    source = write_jsonl(tmp_path / "items.jsonl", wizard_items(300))
+    groq.latency = 0.05
+    command = [sys.executable, "-m", "adp_cli", "casual", str(source), "-m", MODEL, "-j", "4", "-o", "/dev/full", "-q"]
+    result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ), timeout=120)
+
+    assert result.returncode == 2
+    assert result.stderr == "adp: error: cannot write --output /dev/full: No space left on device; the run stopped\n"
+    assert len(groq.chat_requests) <= 4
+    assert Path("/dev/full").is_char_device()
