@@ -27,6 +27,7 @@ from adp_cli.errors import (
     TokenLimitError,
 )
 from adp_cli.prompts import Messages, bpm_messages, casual_messages, structure_messages
+from adp_cli.scales import BPM_MAX, BPM_MIN
 from adp_cli.tokens import count_tokens
 from adp_cli.wizard import (
     BpmEstimationInput,
@@ -47,7 +48,6 @@ log = logging.getLogger("adp")
 Item = WizardData | BpmEstimationInput
 Result = GenerationResult | BpmEstimationResult
 
-BPM_RANGE = (40, 250)
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _UNCLOSED_THINK = re.compile(r"^\s*<think>.*", re.DOTALL | re.IGNORECASE)
 _LIST_PREFIX = re.compile(r"^\d{1,3}[.)]\s+")
@@ -74,11 +74,11 @@ def clean_structure(reply: str) -> str:
 
 
 def parse_bpm(reply: str) -> int:
-    """``128``, ``128 BPM`` and ``128.`` are 128; anything else, or outside 40-250, is an error."""
+    """``128``, ``128 BPM`` and ``128.`` are 128; anything else, or a tempo outside BPM_MIN-BPM_MAX, is an error."""
     text = strip_reasoning(reply)
     match = _BPM_REPLY.match(text)
-    if not match or not BPM_RANGE[0] <= int(match.group(1)) <= BPM_RANGE[1]:
-        raise BadReplyError(f"Invalid BPM returned: {reply.strip()!r}. Expected integer between 40-250.")
+    if not match or not BPM_MIN <= int(match.group(1)) <= BPM_MAX:
+        raise BadReplyError(f"Invalid BPM returned: {reply.strip()!r}. Expected integer between {BPM_MIN}-{BPM_MAX}.")
     return int(match.group(1))
 
 
