@@ -51,6 +51,7 @@ from adp_cli.options import (
     VerboseOpt,
     VocalsOpt,
 )
+from adp_cli.scales import POETIC_LEVEL_DEFAULT
 
 app = typer.Typer(
     name="adp",
@@ -132,7 +133,7 @@ def generate(
     instrument: InstrumentOpt = [],
     vocals: VocalsOpt = None,
     bpm: BpmOpt = None,
-    poetic_level: PoeticLevelOpt = 50,
+    poetic_level: PoeticLevelOpt = POETIC_LEVEL_DEFAULT,
     model: ModelOpt = None,
     seed: SeedOpt = None,
     temperature: TemperatureOpt = None,

@@ -11,6 +11,7 @@ from adp_cli.errors import ExitStatus
 from adp_cli.prepared import Prepared, prepare
 from adp_cli.providers import Connection, Provider, open_provider
 from adp_cli.results import BpmEstimationResult, GenerationResult, Result
+from adp_cli.scales import POETIC_LEVEL_DEFAULT
 from adp_cli.tasks import BPM, CASUAL, STRUCTURE, Item, Settings, Task
 from adp_cli.wizard import BpmEstimationInput, WizardData
 
@@ -62,7 +63,7 @@ def _named(model: GroqModel | str | None) -> str | None:
 
 
 def generate_casual_phrase_groq(
-    wizard_data: WizardData, model: GroqModel | str | None = None, poetic_level: int = 50
+    wizard_data: WizardData, model: GroqModel | str | None = None, poetic_level: int = POETIC_LEVEL_DEFAULT
 ) -> GenerationResult:
     """The guide's casual phrase (model: a random pick from the pool unless given)."""
     result = generate(CASUAL, wizard_data, Settings(model=_named(model), poetic_level=poetic_level))

@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from adp_cli.errors import ConfigError
+from adp_cli.scales import POETIC_LEVEL_DEFAULT, poetic_band
 from adp_cli.wizard import (
     BpmEstimationInput,
     WizardData,
@@ -23,41 +24,36 @@ BPM_PROMPT = "bpm-estimator-prompt.md"
 
 Messages = list[dict[str, str]]
 
-# The guide's five style instructions, by upper bound of the poetic level band (1 poetic .. 100 factual).
-STYLE_INSTRUCTIONS: list[tuple[int, str]] = [
+# The guide's five style instructions, one per poetic band of ``scales`` (very poetic .. very factual).
+STYLE_INSTRUCTIONS: tuple[str, ...] = (
     (
-        20,
         "\n\n**IMPORTANT STYLE INSTRUCTION:** Be EXTREMELY poetic, flowery, and metaphorical. "
         "Use vivid imagery, creative comparisons, and evocative language. Prioritize emotional "
         "impact and artistic expression over technical accuracy. Paint a picture with words, "
-        "but still make it clearly about music, with at least 1 musical term",
+        "but still make it clearly about music, with at least 1 musical term"
     ),
     (
-        40,
         "\n\n**IMPORTANT STYLE INSTRUCTION:** Be quite poetic and descriptive. Use metaphors, "
         "imagery, and colorful language. Balance artistic expression with some musical references, "
-        "with at least 1 musical term.",
+        "with at least 1 musical term."
     ),
     (
-        60,
         "\n\n**IMPORTANT STYLE INSTRUCTION:** Balance poetic description with musical terminology. "
         "Mix creative language with accurate music, instrument and genre references, with at least "
-        "1 musical term",
+        "1 musical term"
     ),
     (
-        80,
         "\n\n**IMPORTANT STYLE INSTRUCTION:** Be precise and musical. Use proper instrument names, "
         "genre terms, and technical vocabulary. Include specific musical characteristics while "
-        "keeping it accessible.",
+        "keeping it accessible."
     ),
     (
-        100,
         "\n\n**IMPORTANT STYLE INSTRUCTION:** Be EXTREMELY factual, precise, and technical. "
         "Use specific instrument names, exact musical terms, genre classifications, and production "
         "techniques. Prioritize accuracy and clarity. Describe using realistic musical and instrument "
-        "terminology as logical and precise as possible.",
+        "terminology as logical and precise as possible."
     ),
-]
+)
 
 
 def prompts_dir(override: Path | None = None) -> Path:
@@ -81,10 +77,11 @@ def _read(folder: Path, name: str) -> str:
 
 
 def style_instruction(poetic_level: int) -> str:
-    return next(text for upper, text in STYLE_INSTRUCTIONS if poetic_level <= upper)
+    """The instruction of the level's band; outside 1-100 is a caller bug (``ValueError``)."""
+    return STYLE_INSTRUCTIONS[poetic_band(poetic_level)]
 
 
-def load_casual_prompt_file(poetic_level: int = 50, folder: Path | None = None) -> str:
+def load_casual_prompt_file(poetic_level: int = POETIC_LEVEL_DEFAULT, folder: Path | None = None) -> str:
     """The casual prompt with the style instruction for the poetic level's band."""
     return _read(prompts_dir(folder), CASUAL_PROMPT) + style_instruction(poetic_level)
 
@@ -97,7 +94,7 @@ def load_bpm_estimator_prompt(folder: Path | None = None) -> str:
     return _read(prompts_dir(folder), BPM_PROMPT).strip()
 
 
-def casual_messages(wizard: WizardData, poetic_level: int = 50, folder: Path | None = None) -> Messages:
+def casual_messages(wizard: WizardData, poetic_level: int = POETIC_LEVEL_DEFAULT, folder: Path | None = None) -> Messages:
     prompt = f"{load_casual_prompt_file(poetic_level, folder)}\n\nMusic Data: {build_music_data_string(wizard)}"
     return [{"role": "user", "content": prompt}]
 

@@ -115,3 +115,14 @@ def test_every_exported_name_resolves() -> None:
         assert getattr(adp_cli, name) is not None, name
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         adp_cli.nope  # noqa: B018
+
+
+def test_every_package_ships_in_the_wheel() -> None:
+    """setuptools lists packages explicitly here; a subpackage missing from the list installs in
+    editable mode but is absent from a wheel (`pip install .`)."""
+    import tomllib
+
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    on_disk = {_module_name(path) for path in PACKAGE.rglob("__init__.py")}
+    assert on_disk <= listed

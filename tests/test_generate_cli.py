@@ -227,8 +227,8 @@ def test_poetic_level_changes_the_style_instruction(cli: CliRunner, groq: GroqSt
     [request] = groq.chat_requests
     content = request.body["messages"][0]["content"]
     assert content == casual_content(poetic_level=10)
-    assert STYLE_INSTRUCTIONS[0][1] in content
-    assert STYLE_INSTRUCTIONS[2][1] not in content
+    assert STYLE_INSTRUCTIONS[0] in content
+    assert STYLE_INSTRUCTIONS[2] not in content
     assert content != casual_content(poetic_level=50)
 
 
@@ -792,7 +792,7 @@ def test_poetic_level_belongs_to_casual_only(env: dict[str, str], adp: Any) -> N
     """SPEC: casual adds --poetic-level; structure and bpm do not offer it."""
     casual = adp("casual", "--genre", "Jazz", "-p", "10", "--dry-run", "-q")
     assert casual.returncode == 0, casual.stderr
-    assert STYLE_INSTRUCTIONS[0][1] in casual.stdout
+    assert STYLE_INSTRUCTIONS[0] in casual.stdout
     for command in ("structure", "bpm"):
         refused = adp(command, "--genre", "Jazz", "-p", "10", "--dry-run", "-q")
         assert refused.returncode == 2

@@ -38,7 +38,7 @@ CORPUS: list[str] = [
     "I'm sure they'll say it's fine, we've done it; you'd agree, wouldn't you? DON'T SHOUT'S",
     "Genre: Rock. (Alternative Rock). Mood: energetic, uplifting. Energy: high. Texture: dense. "
     "Instruments: Electric Guitar (lead), Drums (rhythm). Vocals: lead powerful. Tempo: 140 BPM",
-    *(text for _, text in STYLE_INSTRUCTIONS),
+    *STYLE_INSTRUCTIONS,
     BPM_TEMPLATE,
     "\n\nPlease generate a phrase for the following structured data:\n\n",
     json.dumps({"Genre": "Jazz", "Sub-genre": "Smooth Jazz", "Mood": ["relaxed"]}, indent=2),
