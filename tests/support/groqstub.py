@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
-CHAT_PATH = "/openai/v1/chat/completions"
-MODELS_PATH = "/openai/v1/models"
+API_ROOT = "/openai/v1"
 
 # Groq's live catalogue as the stub reports it: most of the guide's ids (the decommissioned
 # gemma2-9b-it, deepseek-r1-distill-llama-70b and kimi-k2-instruct are gone) plus newer ones.
@@ -297,7 +296,7 @@ class _Handler(BaseHTTPRequestHandler):
             payload, content_type = json.dumps(body).encode(), "application/json"
         else:
             payload, content_type = body.encode(), "text/plain; charset=utf-8"
-        headers = {**_groq_headers(), "content-type": content_type, **reply.headers}
+        headers = {**self.server.stub._base_headers(), "content-type": content_type, **reply.headers}
         headers["content-length"] = str(len(payload))
         self.send_response(reply.status)
         for name, value in headers.items():
@@ -325,7 +324,14 @@ def _authorized(recorded: Recorded) -> bool:
 
 
 class GroqStub:
-    """The fake Groq: scripted chat replies (responder, then fail_first, then queue), else success."""
+    """The fake Groq: scripted chat replies (responder, then fail_first, then queue), else success.
+
+    Subclasses play other servers by overriding ``api_root``, ``requires_key`` and the ``_``-hooks
+    below (headers, model entries, error bodies, the success body); see ``openaistub``.
+    """
+
+    api_root = API_ROOT
+    requires_key = True
 
     def __init__(
         self,
@@ -358,8 +364,9 @@ class GroqStub:
 
     @property
     def chat_requests(self) -> list[Recorded]:
+        chat_path = self.api_root + "/chat/completions"
         with self._lock:
-            return [r for r in self.requests if r.method == "POST" and r.path == CHAT_PATH]
+            return [r for r in self.requests if r.method == "POST" and r.path == chat_path]
 
     def start(self) -> "GroqStub":
         self._server = _Server(self)
@@ -402,18 +409,35 @@ class GroqStub:
         with self._lock:
             self.requests.append(recorded)
         path = recorded.path.split("?", 1)[0]
-        if not _authorized(recorded):
-            return invalid_api_key()
-        if recorded.method == "POST" and path == CHAT_PATH:
+        if self.requires_key and not _authorized(recorded):
+            return self._unauthorized()
+        chat_path, models_path = self.api_root + "/chat/completions", self.api_root + "/models"
+        if recorded.method == "POST" and path == chat_path:
             return self._chat_reply(recorded.body or {})
-        if recorded.method == "GET" and path == MODELS_PATH:
-            return Reply(body={"object": "list", "data": [_model_entry(m) for m in self.live_models]})
-        if recorded.method == "GET" and path.startswith(MODELS_PATH + "/"):
-            model = unquote(path[len(MODELS_PATH) + 1 :])  # the SDK sends openai%2Fgpt-oss-20b
+        if recorded.method == "GET" and path == models_path:
+            return Reply(body={"object": "list", "data": [self._model_entry(m) for m in self.live_models]})
+        if recorded.method == "GET" and path.startswith(models_path + "/"):
+            model = unquote(path[len(models_path) + 1 :])  # the SDK sends openai%2Fgpt-oss-20b
             if model in self.live_models:
-                return Reply(body=_model_entry(model))
-            return model_not_found(model)
-        return unknown_url(recorded.path)
+                return Reply(body=self._model_entry(model))
+            return self._unknown_model(model)
+        return self._unknown_url(recorded.path)
+
+    def _base_headers(self) -> dict[str, str]:
+        """Headers on every response, before the reply's own."""
+        return _groq_headers()
+
+    def _model_entry(self, model: str) -> dict:
+        return _model_entry(model)
+
+    def _unauthorized(self) -> Reply:
+        return invalid_api_key()
+
+    def _unknown_model(self, model: str) -> Reply:
+        return model_not_found(model)
+
+    def _unknown_url(self, path: str) -> Reply:
+        return unknown_url(path)
 
     def _chat_reply(self, body: dict) -> Reply:
         responder = self.responder
