@@ -19,7 +19,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
+
+if TYPE_CHECKING:
+    from tests.support.ratelimits import RateLimiter
 
 CHAT_PATH = "/openai/v1/chat/completions"
 MODELS_PATH = "/openai/v1/models"
@@ -294,7 +298,9 @@ class _Handler(BaseHTTPRequestHandler):
             payload, content_type = json.dumps(body).encode(), "application/json"
         else:
             payload, content_type = body.encode(), "text/plain; charset=utf-8"
-        headers = {**_groq_headers(), "content-type": content_type, **reply.headers}
+        limiter = self.server.stub.limiter
+        limited = limiter.reply_headers(recorded.body or {}, body) if limiter and _is_chat(recorded) else {}
+        headers = {**_groq_headers(), **limited, "content-type": content_type, **reply.headers}
         headers["content-length"] = str(len(payload))
         self.send_response(reply.status)
         for name, value in headers.items():
@@ -314,6 +320,10 @@ def _groq_headers() -> dict[str, str]:
         "x-ratelimit-remaining-tokens": str(TOKENS_PER_MINUTE - 132),
         "x-ratelimit-reset-tokens": "1.32s",
     }
+
+
+def _is_chat(recorded: Recorded) -> bool:
+    return recorded.method == "POST" and recorded.path.split("?", 1)[0] == CHAT_PATH
 
 
 def _authorized(recorded: Recorded) -> bool:
@@ -338,6 +348,8 @@ class GroqStub:
         self.completion_tokens = completion_tokens
         self.live_models = list(DEFAULT_LIVE_MODELS if live_models is None else live_models)
         self.responder: Callable[[dict], Reply | None] | None = None
+        # Groq's per-model budgets (tests.support.ratelimits), judged before any scripted reply.
+        self.limiter: RateLimiter | None = None
         self.requests: list[Recorded] = []
         self._queue: deque[Reply] = deque()
         self._failures_left = 0
@@ -401,7 +413,7 @@ class GroqStub:
         path = recorded.path.split("?", 1)[0]
         if not _authorized(recorded):
             return invalid_api_key()
-        if recorded.method == "POST" and path == CHAT_PATH:
+        if _is_chat(recorded):
             return self._chat_reply(recorded.body or {})
         if recorded.method == "GET" and path == MODELS_PATH:
             return Reply(body={"object": "list", "data": [_model_entry(m) for m in self.live_models]})
@@ -413,6 +425,9 @@ class GroqStub:
         return unknown_url(recorded.path)
 
     def _chat_reply(self, body: dict) -> Reply:
+        limiter = self.limiter
+        if limiter is not None and (refusal := limiter.admit(body)) is not None:
+            return refusal
         responder = self.responder
         if responder is not None:
             ruled = responder(body)
