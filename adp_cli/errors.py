@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from adp_cli.ratelimits import RateLimitSignal
 
 
 class ExitStatus(IntEnum):
@@ -85,3 +90,54 @@ class BudgetExceededError(AdpError):
     """Today's ledger total has reached ADP_DAILY_BUDGET_USD; the call was not sent."""
 
     kind = "budget_exceeded"
+
+
+class RateLimited(GenerationError):
+    """A 429 (or the flex tier's 498) that reached us: the request was refused, not failed, so
+    the rate-limit scheduler can wait as the server said and send it again."""
+
+    def __init__(self, message: str, signal: RateLimitSignal) -> None:
+        super().__init__(one_line(message))
+        self.signal = signal
+
+
+LIMIT_NAMES = {
+    "RPM": "requests per minute (RPM)",
+    "RPD": "requests per day (RPD)",
+    "TPM": "tokens per minute (TPM)",
+    "TPD": "tokens per day (TPD)",
+}
+
+
+class RateLimitStop(AdpError):
+    """A model's rate limit will not clear soon (a daily cap, or a wait past --max-wait): nothing
+    more is sent to it, and what was not sent can be resumed later (exit 3)."""
+
+    exit_status = ExitStatus.RATE_LIMITED
+    kind = "rate_limited"
+
+    def __init__(self, model: str, limit: str, resets_at: datetime | None, wait: float | None = None) -> None:
+        self.model = model
+        self.limit = limit
+        self.resets_at = resets_at
+        self.wait = wait
+        super().__init__(_stop_message(model, limit, resets_at, wait))
+
+
+def _stop_message(model: str, limit: str, resets_at: datetime | None, wait: float | None) -> str:
+    """Which limit, for which model, when it resets (local time), and how to resume."""
+    name = LIMIT_NAMES.get(limit, limit)
+    why = f"waiting {wait:.0f} s is over --max-wait" if wait is not None else "the budget is used up"
+    when = f"; it resets at {_local_time(resets_at)}" if resets_at is not None else ""
+    return (
+        f"Stopped by the {name} rate limit of {model} ({why}){when}. Nothing was lost: "
+        "rerun the same command with -o FILE to resume where it stopped"
+    )
+
+
+def _local_time(moment: datetime) -> str:
+    """The clock time alone today, with the date when the reset is on another day."""
+    local = moment.astimezone()
+    now = datetime.now().astimezone()
+    stamp = "%H:%M:%S" if local.date() == now.date() else "%Y-%m-%d %H:%M:%S"
+    return local.strftime(stamp) + " local time"

@@ -19,7 +19,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
+
+if TYPE_CHECKING:
+    from tests.support.ratelimits import RateLimiter
 
 API_ROOT = "/openai/v1"
 
@@ -296,7 +300,9 @@ class _Handler(BaseHTTPRequestHandler):
             payload, content_type = json.dumps(body).encode(), "application/json"
         else:
             payload, content_type = body.encode(), "text/plain; charset=utf-8"
-        headers = {**self.server.stub._base_headers(), "content-type": content_type, **reply.headers}
+        stub = self.server.stub
+        limited = stub.limiter.reply_headers(recorded.body or {}, body) if stub.limiter and stub.is_chat(recorded) else {}
+        headers = {**stub._base_headers(), **limited, "content-type": content_type, **reply.headers}
         headers["content-length"] = str(len(payload))
         self.send_response(reply.status)
         for name, value in headers.items():
@@ -347,6 +353,8 @@ class GroqStub:
         self.completion_tokens = completion_tokens
         self.live_models = list(DEFAULT_LIVE_MODELS if live_models is None else live_models)
         self.responder: Callable[[dict], Reply | None] | None = None
+        # Groq's per-model budgets (tests.support.ratelimits), judged before any scripted reply.
+        self.limiter: RateLimiter | None = None
         self.requests: list[Recorded] = []
         self._queue: deque[Reply] = deque()
         self._failures_left = 0
@@ -411,8 +419,8 @@ class GroqStub:
         path = recorded.path.split("?", 1)[0]
         if self.requires_key and not _authorized(recorded):
             return self._unauthorized()
-        chat_path, models_path = self.api_root + "/chat/completions", self.api_root + "/models"
-        if recorded.method == "POST" and path == chat_path:
+        models_path = self.api_root + "/models"
+        if self.is_chat(recorded):
             return self._chat_reply(recorded.body or {})
         if recorded.method == "GET" and path == models_path:
             return Reply(body={"object": "list", "data": [self._model_entry(m) for m in self.live_models]})
@@ -422,6 +430,9 @@ class GroqStub:
                 return Reply(body=self._model_entry(model))
             return self._unknown_model(model)
         return self._unknown_url(recorded.path)
+
+    def is_chat(self, recorded: Recorded) -> bool:
+        return recorded.method == "POST" and recorded.path.split("?", 1)[0] == self.api_root + "/chat/completions"
 
     def _base_headers(self) -> dict[str, str]:
         """Headers on every response, before the reply's own."""
@@ -440,6 +451,9 @@ class GroqStub:
         return unknown_url(path)
 
     def _chat_reply(self, body: dict) -> Reply:
+        limiter = self.limiter
+        if limiter is not None and (refusal := limiter.admit(body)) is not None:
+            return refusal
         responder = self.responder
         if responder is not None:
             ruled = responder(body)
