@@ -230,10 +230,12 @@ def test_request_count_and_byte_limits_are_enforced_at_their_edges(stub: GroqStu
     api.max_bytes = 10 * len(five)
     with pytest.raises(groq.BadRequestError) as too_many:
         client.files.create(file=("six.jsonl", jsonl([request_line(n) for n in range(6)])), purpose="batch")
+    trailing_blank_lines = client.files.create(file=("five.jsonl", five + b"\n\n"), purpose="batch")
 
-    assert accepted.bytes == len(five)
-    assert error_code(too_many) == "too_many_requests_in_file"
+    assert accepted.bytes == len(five) and trailing_blank_lines.bytes == len(five) + 2
     assert error_code(too_big) == "file_too_large"
+    assert error_code(too_many) == "too_many_requests_in_file"
+    assert (api.counters.uploads, api.counters.rejected_uploads, api.counters.lines_uploaded) == (2, 2, 10)
 
 
 def test_a_job_split_under_the_limits_runs_as_several_batches(
@@ -512,6 +514,19 @@ def test_cancel_while_validating_runs_nothing(api: BatchAPI, client: Groq, clock
 
     assert (cancelled.status, cancelled.in_progress_at, cancelled.output_file_id) == ("cancelled", None, None)
     assert len(read_lines(client, cancelled.error_file_id)) == 5
+
+
+def test_cancel_while_finalizing_keeps_every_result(api: BatchAPI, client: Groq, clock: ManualClock) -> None:
+    batch = submit(client, 8)
+    clock.advance(11.5)
+
+    client.batches.cancel(batch.id)
+    clock.advance(1.0)
+    cancelled = client.batches.retrieve(batch.id)
+
+    assert (cancelled.status, cancelled.error_file_id) == ("cancelled", None)
+    assert cancelled.finalizing_at is not None and cancelled.completed_at is None
+    assert len(read_lines(client, cancelled.output_file_id)) == 8
 
 
 def test_cancelling_twice_changes_nothing_and_a_finished_batch_cannot_be_cancelled(

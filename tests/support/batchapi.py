@@ -5,8 +5,8 @@ cancelled) on a compressed clock: every phase lasts a configurable number of sec
 hour of the completion window lasts ``Timings.hour`` seconds. Nothing runs in the background: the
 state is worked out from the clock whenever a client looks, so a test can also drive a
 ``ManualClock``. Result files are generated line by line as they stream out and are the same on
-every download. What follows Groq's documentation and what follows OpenAI's is in
-``/work/notes/groq-batch-api.md``. Standard library only.
+every download. Which behaviour follows Groq's documentation and which follows OpenAI's (where
+Groq's is unpublished) is in the research note groq-batch-api.md. Standard library only.
 
     with GroqStub() as stub:
         batches = BatchAPI(stub, timings=Timings(in_progress=0.2))
@@ -141,14 +141,33 @@ def _not_found(kind: str, object_id: str) -> Reply:
     return _invalid(f"{kind} with id '{object_id}' not found", "not_found", status=404)
 
 
-def _form_fields(content_type: str, raw: bytes) -> dict[str, tuple[str | None, bytes]]:
+@dataclass(frozen=True)
+class _Span:
+    """A stretch of a request body, kept without copying: an upload is stored as the body it came in."""
+
+    data: bytes
+    start: int
+    end: int
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def text(self) -> str:
+        return self.data[self.start : self.end].decode("utf-8", "replace")
+
+    def chunks(self) -> Iterator[bytes]:
+        for offset in range(self.start, self.end, _FILE_CHUNK):
+            yield self.data[offset : min(offset + _FILE_CHUNK, self.end)]
+
+
+def _form_fields(content_type: str, raw: bytes) -> dict[str, tuple[str | None, _Span]]:
     """A multipart/form-data body as name -> (filename, value); by hand, because the stdlib email
     parser would copy a 40 MB upload several times over."""
     boundary = re.search(r'boundary="?([^";]+)"?', content_type)
     if not content_type.startswith("multipart/form-data") or boundary is None:
         return {}
     delimiter = b"--" + boundary.group(1).encode("latin-1")
-    fields: dict[str, tuple[str | None, bytes]] = {}
+    fields: dict[str, tuple[str | None, _Span]] = {}
     position = raw.find(delimiter)
     while position != -1 and not raw.startswith(b"--", position + len(delimiter)):
         head_start = position + len(delimiter) + 2
@@ -160,7 +179,10 @@ def _form_fields(content_type: str, raw: bytes) -> dict[str, tuple[str | None, b
         name = re.search(r'\bname="([^"]*)"', head)
         filename = re.search(r'\bfilename="([^"]*)"', head)
         if name is not None:
-            fields[name.group(1)] = (filename.group(1) if filename else None, raw[head_end + 4 : next_part])
+            fields[name.group(1)] = (
+                filename.group(1) if filename else None,
+                _Span(raw, head_end + 4, next_part),
+            )
         position = next_part + 2
     return fields
 
@@ -239,22 +261,19 @@ class _File:
     filename: str
     purpose: str
     created_at: int
-    data: bytes | None = None
+    content: _Span | None = None
     generate: Callable[[], Iterator[bytes]] | None = None
     size: int | None = None
 
     def chunks(self) -> Iterator[bytes]:
-        if self.generate is not None:
-            yield from self.generate()
-            return
-        data = self.data or b""
-        for start in range(0, len(data), _FILE_CHUNK):
-            yield data[start : start + _FILE_CHUNK]
+        if self.content is not None:
+            return self.content.chunks()
+        return self.generate() if self.generate is not None else iter(())
 
     def info(self) -> dict:
         if self.size is None:
             self.size = (
-                len(self.data) if self.data is not None else sum(len(chunk) for chunk in self.chunks())
+                len(self.content) if self.content is not None else sum(len(chunk) for chunk in self.chunks())
             )
         return {
             "id": self.id,
@@ -268,7 +287,8 @@ class _File:
 
 @dataclass
 class _Requests:
-    """A validated input file's lines: where each starts, its custom_id and model (bodies re-read lazily)."""
+    """A validated input file's lines: where each starts in the upload, its custom_id and model (bodies
+    are re-read when a script or a content callable needs them)."""
 
     data: bytes
     starts: array
@@ -283,19 +303,19 @@ class _Requests:
         return json.loads(self.data[self.starts[index] : self.starts[index + 1]])["body"]
 
 
-def _parse_requests(data: bytes) -> _Requests:
+def _parse_requests(upload: _Span) -> _Requests:
     """Validate an upload line by line without splitting it into 100,000 copies."""
-    end = len(data)
-    while end and data[end - 1] in b" \t\r\n":
+    data, end = upload.data, upload.end
+    while end > upload.start and data[end - 1] in b" \t\r\n":
         end -= 1
-    if end == 0:
+    if end == upload.start:
         raise _LineError(0, "empty_file", "The batch input file is empty.")
     starts = array("Q")
     custom_ids: list[str] = []
     models: list[str] = []
     seen: set[str] = set()
     interned: dict[str, str] = {}
-    position = 0
+    position = upload.start
     while position < end:
         newline = data.find(b"\n", position, end)
         stop = end if newline == -1 else newline + 1
@@ -384,26 +404,23 @@ class _Batch:
     def moment(self, now: float) -> _Moment:
         since = now - self.created
         path = self.natural_path()
-        frozen_at: float | None = None
         if self.cancel_at is not None:
-            frozen_at = self.cancel_at - self.created
-            path = [step for step in path if step[0] <= frozen_at]
-            path += [(frozen_at, "cancelling"), (frozen_at + self.timings.cancelling, "cancelled")]
+            cancelled = self.cancel_at - self.created
+            path = [step for step in path if step[0] <= cancelled]
+            path += [(cancelled, "cancelling"), (cancelled + self.timings.cancelling, "cancelled")]
         reached = [(start, status) for start, status in path if start <= since]
         status = reached[-1][1] if reached else "validating"
         began = {name: start for start, name in reached}
-        return _Moment(status, self._processed(status, since, began, frozen_at), began)
+        return _Moment(status, self._processed(status, since, began), began)
 
-    def _processed(self, status: str, since: float, began: dict[str, float], frozen_at: float | None) -> int:
-        if status in ("validating", "failed"):
+    def _processed(self, status: str, since: float, began: dict[str, float]) -> int:
+        """Lines run: none if validation failed, all once finalizing began, else as many as had run
+        when processing stopped (expiry, cancel) or by now."""
+        if status == "failed":
             return 0
-        if status in ("finalizing", "completed"):
+        if "finalizing" in began:
             return self.requests.count
-        if status == "expired":
-            return self.processed_by(began["expired"])
-        if frozen_at is not None and status in ("cancelling", "cancelled"):
-            return self.requests.count if "finalizing" in began else self.processed_by(frozen_at)
-        return self.processed_by(since)
+        return self.processed_by(began.get("expired", began.get("cancelling", since)))
 
 
 class _LineRenderer:
@@ -480,7 +497,7 @@ class _LineRenderer:
 
 
 def _chunked(lines: Iterable[str]) -> Iterator[bytes]:
-    """Group lines into ~100 KB writes: one socket write per line would dominate a 100,000-line file."""
+    """Group lines into writes of a few hundred KB: a socket write per line would dominate a big file."""
     pending: list[str] = []
     for line in lines:
         pending.append(line)
@@ -576,51 +593,55 @@ class BatchAPI:
     # Files
 
     def _upload(self, content_type: str, raw: bytes) -> Reply:
-        fields = _form_fields(content_type, raw)
-        rejection = self._reject_upload(fields)
-        if rejection is not None:
+        accepted = self._accept_upload(_form_fields(content_type, raw))
+        if isinstance(accepted, Reply):
             self.counters.rejected_uploads += 1
-            return rejection
-        filename, data = fields["file"]
-        try:
-            requests = _parse_requests(data)
-        except _LineError as bad:
-            self.counters.rejected_uploads += 1
-            where = f"Line {bad.line}: " if bad.line else ""
-            return _invalid(where + bad.message, bad.code, bad.param)
-        file = _File(_groq_id("file_"), str(filename), "batch", int(time.time()), data=data)
+            return accepted
+        file, requests = accepted
         self._files[file.id] = file
         self._requests[file.id] = requests
         self.counters.uploads += 1
         self.counters.lines_uploaded += requests.count
         return Reply(body=file.info())
 
-    def _reject_upload(self, fields: dict[str, tuple[str | None, bytes]]) -> Reply | None:
-        """File-level checks, before any line is read."""
+    def _accept_upload(self, fields: dict[str, tuple[str | None, _Span]]) -> Reply | tuple[_File, _Requests]:
+        """The stored file and its parsed lines, or the 400 that Groq would answer instead."""
+        rejection = self._reject_upload(fields)
+        if rejection is not None:
+            return rejection
+        filename, upload = fields["file"]
+        try:
+            requests = _parse_requests(upload)
+        except _LineError as bad:
+            where = f"Line {bad.line}: " if bad.line else ""
+            return _invalid(where + bad.message, bad.code, bad.param)
+        if requests.count > self.max_requests:
+            return _invalid(
+                f"The batch input file has {requests.count} lines; the maximum is {self.max_requests}.",
+                "too_many_requests_in_file",
+                "file",
+            )
+        return _File(_groq_id("file_"), str(filename), "batch", int(time.time()), content=upload), requests
+
+    def _reject_upload(self, fields: dict[str, tuple[str | None, _Span]]) -> Reply | None:
+        """File-level checks, before any line is read; the line count is checked once lines are known."""
         if "file" not in fields or "purpose" not in fields:
             missing = "file" if "file" not in fields else "purpose"
             return _invalid(
                 f"Missing required parameter: '{missing}'.", "missing_required_parameter", missing
             )
-        purpose = fields["purpose"][1].decode("utf-8", "replace")
+        purpose = fields["purpose"][1].text()
         if purpose != "batch":
             return _invalid(
                 f"Invalid value: '{purpose}'. Supported values are: 'batch'", "invalid_value", "purpose"
             )
-        filename, data = fields["file"]
+        filename, upload = fields["file"]
         if not (filename or "").endswith(".jsonl"):
             return _invalid("Invalid file format for Batch API. Must be .jsonl", "invalid_file", "file")
-        if len(data) > self.max_bytes:
+        if len(upload) > self.max_bytes:
             return _invalid(
-                f"File is too large: {len(data)} bytes; the maximum for a batch file is {self.max_bytes} bytes.",
+                f"File is too large: {len(upload)} bytes; the maximum for a batch file is {self.max_bytes} bytes.",
                 "file_too_large",
-                "file",
-            )
-        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-        if lines > self.max_requests:
-            return _invalid(
-                f"The batch input file has {lines} lines; the maximum is {self.max_requests}.",
-                "too_many_requests_in_file",
                 "file",
             )
         return None
