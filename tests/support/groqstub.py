@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
@@ -72,12 +72,14 @@ TOKENS_PER_MINUTE = 6000
 
 @dataclass
 class Reply:
-    """One scripted answer. ``body=None`` means the default success body for the request."""
+    """One scripted answer. ``body=None`` means the default success body for the request;
+    ``chunks`` streams a large body (a batch result file) with chunked encoding instead."""
 
     status: int = 200
     body: dict | str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     latency: float | None = None
+    chunks: Iterable[bytes] | None = None
 
 
 @dataclass
@@ -213,7 +215,10 @@ def _model_entry(model: str) -> dict:
 
 
 def _parse_json(raw: bytes) -> dict | None:
-    """The request body as JSON, or None when empty or not a JSON object."""
+    """The request body as JSON, or None when empty or not a JSON object (a 40 MB batch upload is
+    turned away by its first byte instead of being decoded)."""
+    if raw[:1] not in (b"{", b" ", b"\t", b"\r", b"\n"):
+        return None
     try:
         parsed = json.loads(raw) if raw else None
     except ValueError:
@@ -273,6 +278,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._dispatch()
 
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
     def log_message(self, format: str, *args: object) -> None:
         """Silent: 10,000 access-log lines would drown benchmark output."""
 
@@ -288,13 +296,16 @@ class _Handler(BaseHTTPRequestHandler):
             headers={name.lower(): value for name, value in self.headers.items()},
             body=_parse_json(raw),
         )
-        reply = self.server.stub._answer(recorded)
+        reply = self.server.stub._answer(recorded, raw)
         latency = reply.latency if reply.latency is not None else self.server.stub.latency
         if latency > 0:
             time.sleep(latency)
         self._send(reply, recorded)
 
     def _send(self, reply: Reply, recorded: Recorded) -> None:
+        if reply.chunks is not None:
+            self._stream(reply)
+            return
         body = reply.body if reply.body is not None else self.server.stub._default_body(recorded)
         if isinstance(body, dict):
             payload, content_type = json.dumps(body).encode(), "application/json"
@@ -309,6 +320,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)
+
+    def _stream(self, reply: Reply) -> None:
+        """Chunked transfer: a 100,000-line result file is generated as it is sent, never held whole."""
+        headers = {**_groq_headers(), "content-type": "application/octet-stream", **reply.headers}
+        headers["transfer-encoding"] = "chunked"
+        self.send_response(reply.status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        for chunk in reply.chunks or ():
+            if chunk:
+                self.wfile.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+        self.wfile.write(b"0\r\n\r\n")
 
 
 def _groq_headers() -> dict[str, str]:
@@ -355,6 +379,9 @@ class GroqStub:
         self.responder: Callable[[dict], Reply | None] | None = None
         # Groq's per-model budgets (tests.support.ratelimits), judged before any scripted reply.
         self.limiter: RateLimiter | None = None
+        # Extra endpoints (the Batch API in batchapi.py): each sees the request and its raw body
+        # and answers, or returns None to pass it on.
+        self.routes: list[Callable[[Recorded, bytes], Reply | None]] = []
         self.requests: list[Recorded] = []
         self._queue: deque[Reply] = deque()
         self._failures_left = 0
@@ -412,7 +439,7 @@ class GroqStub:
             self._failures_left = n
             self._failure_factory = reply_factory
 
-    def _answer(self, recorded: Recorded) -> Reply:
+    def _answer(self, recorded: Recorded, raw: bytes = b"") -> Reply:
         """Record the request and pick its reply; never sleeps, so the lock is held only briefly."""
         with self._lock:
             self.requests.append(recorded)
@@ -429,6 +456,10 @@ class GroqStub:
             if model in self.live_models:
                 return Reply(body=self._model_entry(model))
             return self._unknown_model(model)
+        for route in self.routes:
+            routed = route(recorded, raw)
+            if routed is not None:
+                return routed
         return self._unknown_url(recorded.path)
 
     def is_chat(self, recorded: Recorded) -> bool:
