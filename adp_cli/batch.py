@@ -2,7 +2,8 @@
 
 Items are read lazily and at most a window of them is in memory (in flight or waiting for
 earlier ones), so memory stays flat for any input size. ``run`` yields one ``Line`` per item in
-input order and ends with the run's ``Totals``; the CLI layer writes them. With ``output`` each
+input order, a ``Pulse`` now and then while it waits (what for, if a rate limit holds it), and
+ends with the run's ``Totals``; the CLI layer writes them. With ``output`` each
 line is also appended to that file as soon as its item is done, and a rerun keeps the
 successful lines, drops the rest (failed or torn by a kill) and sends only what is missing.
 """
@@ -20,13 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from adp_cli.errors import AdpError, ExitStatus, Interrupted, UsageError
+from adp_cli.errors import AdpError, ExitStatus, Interrupted, RateLimitStop, UsageError
 from adp_cli.files import replace_atomically
 from adp_cli.inputs import Source
 from adp_cli.items import Flags
 from adp_cli.prepared import prepare
 from adp_cli.providers import Provider
-from adp_cli.tasks import Settings, Task
+from adp_cli.ratelimits import Cancelled, Waiting
+from adp_cli.settings import Settings
+from adp_cli.tasks import Task
 
 log = logging.getLogger("adp")
 
@@ -49,10 +52,18 @@ class Line:
     """One item's output line: ``index``, the item's ``id``, and the result fields or an error."""
 
     fields: dict[str, Any]
+    stopped_by: RateLimitStop | None = None  # the item was not sent: a rate limit ended the run
 
     @property
     def failed(self) -> bool:
         return "error" in self.fields
+
+
+@dataclass(frozen=True)
+class Pulse:
+    """The run is waiting for its oldest item; ``waiting`` says for which rate limits, if any."""
+
+    waiting: list[Waiting]
 
 
 @dataclass
@@ -66,11 +77,13 @@ class Totals:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     seconds: float = 0.0
+    stop: RateLimitStop | None = None  # the rate limit that ended the run, if one did
 
     def add(self, line: Line) -> None:
         self.items += 1
         if line.failed:
             self.failed += 1
+            self.stop = self.stop or line.stopped_by
             return
         self.prompt_tokens += line.fields["prompt_tokens"]
         self.completion_tokens += line.fields["completion_tokens"]
@@ -82,6 +95,8 @@ class Totals:
 
     @property
     def exit_status(self) -> ExitStatus:
+        if self.stop is not None:
+            return ExitStatus.RATE_LIMITED
         return ExitStatus.FAILURE if self.failed else ExitStatus.SUCCESS
 
 
@@ -129,16 +144,22 @@ class _Runner:
         self._stopped = threading.Event()
 
     def stop(self) -> None:
-        """Send nothing more: an item a worker picks up after this returns without a request."""
+        """Send nothing more: an item a worker picks up after this returns without a request,
+        and one waiting for a rate limit stops waiting."""
         self._stopped.set()
+        self.provider.cancel()
 
     def __call__(self, index: int, document: Any) -> Line:
         item_id = _item_id(document)
         try:
             if self._stopped.is_set():
-                raise Interrupted("the run was stopped before this item was sent")
+                raise Cancelled
             item = self.task.parse(document, self.flags)
             result = self.provider.answer(prepare(self.task, item, self.settings))
+        except Cancelled:
+            return Line(_error_line(index, item_id, Interrupted("the run was stopped before this item was sent")))
+        except RateLimitStop as stop:
+            return Line(_error_line(index, item_id, stop), stopped_by=stop)
         except Exception as error:
             if not isinstance(error, AdpError):
                 log.debug("item %d failed", index, exc_info=True)
@@ -155,7 +176,7 @@ def run(
     *,
     concurrency: int = 4,
     output: Path | None = None,
-) -> Iterator[Line | Totals]:
+) -> Iterator[Line | Pulse | Totals]:
     """Every item's line in input order (also appended to ``output``), then the run's totals."""
     runner = _Runner(task, flags, settings, provider)
     try:
@@ -168,9 +189,10 @@ def run(
     started = time.perf_counter()
     pool = ThreadPoolExecutor(max_workers=concurrency)
     try:
-        for line in _ordered(pool, runner, _pending(source, done), concurrency * _WINDOW_PER_WORKER, sink):
-            totals.add(line)
-            yield line
+        for event in _ordered(pool, runner, _pending(source, done), concurrency * _WINDOW_PER_WORKER, sink):
+            if isinstance(event, Line):
+                totals.add(event)
+            yield event
             if sink:
                 sink.check()
     except BaseException:  # Ctrl-C, a failed write, or a reader that stopped (GeneratorExit)
@@ -198,7 +220,7 @@ def _ordered(
     items: Iterator[tuple[int, Any]],
     window: int,
     sink: _Sink | None,
-) -> Iterator[Line]:
+) -> Iterator[Line | Pulse]:
     """Lines in input order, with at most ``window`` items read ahead of the oldest unfinished one."""
     queue: deque[Future[Line]] = deque()
     for index, document in items:
@@ -207,17 +229,18 @@ def _ordered(
             future.add_done_callback(sink.append)
         queue.append(future)
         while len(queue) >= window or (queue and queue[0].done()):
-            yield _next_in_order(queue)
+            yield from _next_in_order(queue, runner.provider)
     while queue:
-        yield _next_in_order(queue)
+        yield from _next_in_order(queue, runner.provider)
 
 
-def _next_in_order(queue: deque[Future[Line]]) -> Line:
-    """The oldest item's line, waited for in short steps: a long blocking wait would hold off
-    Ctrl-C (on Windows a lock wait is not interruptible)."""
+def _next_in_order(queue: deque[Future[Line]], provider: Provider) -> Iterator[Line | Pulse]:
+    """The oldest item's line, waited for in short steps with a pulse after each: a long
+    blocking wait would hold off Ctrl-C (on Windows a lock wait is not interruptible) and leave
+    the progress line silent about what the run waits for."""
     while not wait([queue[0]], timeout=_TICK).done:
-        pass
-    return queue.popleft().result()
+        yield Pulse(provider.waiting())
+    yield queue.popleft().result()
 
 
 class _Sink:

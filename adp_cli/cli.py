@@ -32,22 +32,27 @@ from adp_cli.options import (
     InstrumentOpt,
     JsonOpt,
     MaxTokensOpt,
+    MaxWaitOpt,
     ModelOpt,
     MoodOpt,
     OutputOpt,
     PhraseOpt,
     PoeticLevelOpt,
+    PriceOpt,
     PromptsDirOpt,
-    ProviderName,
     ProviderOpt,
     QuietOpt,
     RetriesOpt,
+    RpmOpt,
     SeedOpt,
+    ServiceTier,
+    ServiceTierOpt,
     StandardizedOpt,
     SubgenreOpt,
     TemperatureOpt,
     TextureOpt,
     TimeoutOpt,
+    TpmOpt,
     VerboseOpt,
     VocalsOpt,
 )
@@ -141,10 +146,15 @@ def generate(
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
     dry_run: DryRunOpt = False,
-    provider: ProviderOpt = ProviderName.groq,
+    provider: ProviderOpt = None,
     base_url: BaseUrlOpt = None,
     timeout: TimeoutOpt = 60.0,
     max_retries: RetriesOpt = 2,
+    max_wait: MaxWaitOpt = 600.0,
+    rpm: RpmOpt = None,
+    tpm: TpmOpt = None,
+    service_tier: ServiceTierOpt = None,
+    price: PriceOpt = None,
     concurrency: ConcurrencyOpt = 4,
     output: OutputOpt = None,
     prompts_dir: PromptsDirOpt = None,
@@ -154,8 +164,8 @@ def generate(
         from adp_cli import render
         from adp_cli.commands import generate
         from adp_cli.items import Flags
-        from adp_cli.providers import Connection
-        from adp_cli.tasks import TASKS, Settings
+        from adp_cli.settings import Settings
+        from adp_cli.tasks import TASKS
 
         request = generate.Request(
             task=TASKS[ctx.info_name or ""],
@@ -180,8 +190,8 @@ def generate(
                 poetic_level=poetic_level,
                 prompts_dir=prompts_dir,
             ),
-            provider=provider.value,
-            connection=Connection(base_url, timeout, max_retries),
+            provider=provider.value if provider else None,
+            connection=_connection(base_url, timeout, max_retries, max_wait, rpm, tpm, service_tier, price),
             dry_run=dry_run,
             concurrency=concurrency,
             output=output,
@@ -195,11 +205,38 @@ app.command("structure", cls=_TaskCommand, help="A concise professional descript
 app.command("bpm", cls=_TaskCommand, help="Estimate the tempo (BPM) from a description and its genre, mood and energy.")(generate)
 
 
-@app.command("models", help="The Groq models adp knows, with prices; --live asks the API which are served now.")
+def _connection(
+    base_url: str | None,
+    timeout: float,
+    max_retries: int,
+    max_wait: float = 600.0,
+    rpm: int | None = None,
+    tpm: int | None = None,
+    service_tier: ServiceTier | None = None,
+    price: str | None = None,
+) -> Any:
+    """The core's ``Connection`` from the connection options (imported here: start-up speed)."""
+    from adp_cli.accounting.catalog import parse_price
+    from adp_cli.providers import Connection
+
+    return Connection(
+        base_url=base_url,
+        timeout=timeout,
+        max_retries=max_retries,
+        max_wait=max_wait,
+        rpm=rpm,
+        tpm=tpm,
+        service_tier=service_tier.value if service_tier else None,
+        price=parse_price(price) if price is not None else None,
+    )
+
+
+@app.command("models", help="The Groq models adp knows, with prices; --live asks the server which are served now.")
 def models_command(
     category: Annotated[Optional[str], typer.Option("--category", help="text, guard, compound, audio or tts.")] = None,
-    live: Annotated[bool, typer.Option("--live", help="Ask the API's model list (needs GROQ_API_KEY).")] = False,
+    live: Annotated[bool, typer.Option("--live", help="Ask the server's model list (Groq: needs GROQ_API_KEY).")] = False,
     as_json: JsonOpt = False,
+    provider: ProviderOpt = None,
     base_url: BaseUrlOpt = None,
     timeout: TimeoutOpt = 60.0,
     max_retries: RetriesOpt = 2,
@@ -208,9 +245,9 @@ def models_command(
     with _reported(verbose):
         from adp_cli import render
         from adp_cli.commands import models
-        from adp_cli.providers import Connection
 
-        rows = models.model_rows(category, Connection(base_url, timeout, max_retries) if live else None)
+        connection = _connection(base_url, timeout, max_retries) if live else None
+        rows = models.model_rows(category, connection, provider.value if provider else None)
         render.models(rows, live=live, view=render.View(as_json))
 
 

@@ -72,6 +72,10 @@ class ModelUnavailableError(GenerationError):
 
     kind = "model_unavailable"
 
+    def __init__(self, message: str, model: str = "") -> None:
+        super().__init__(message)
+        self.model = model
+
 
 class BadReplyError(GenerationError):
     """The model answered, but not with what was asked (e.g. no BPM integer)."""

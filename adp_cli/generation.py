@@ -12,7 +12,8 @@ from adp_cli.prepared import Prepared, prepare
 from adp_cli.providers import Connection, Provider, open_provider
 from adp_cli.results import BpmEstimationResult, GenerationResult, Result
 from adp_cli.scales import POETIC_LEVEL_DEFAULT
-from adp_cli.tasks import BPM, CASUAL, STRUCTURE, Item, Settings, Task
+from adp_cli.settings import Settings
+from adp_cli.tasks import BPM, CASUAL, STRUCTURE, Item, Task
 from adp_cli.wizard import BpmEstimationInput, WizardData
 
 
@@ -37,7 +38,8 @@ class DryRun:
         return ExitStatus.USAGE if self.prepared.over_limit else ExitStatus.SUCCESS
 
 
-def dry_run(task: Task, item: Item, settings: Settings) -> DryRun:
+def dry_run(task: Task, item: Item, settings: Settings, provider: Provider) -> DryRun:
+    """The request as it would be sent, and what each model it may go to would charge."""
     prepared = prepare(task, item, settings, enforce_limit=False)
     estimates = [
         Estimate(
@@ -45,7 +47,7 @@ def dry_run(task: Task, item: Item, settings: Settings) -> DryRun:
             catalog.usage_cost(prepared.prompt_tokens, 0, model),
             catalog.usage_cost(prepared.prompt_tokens, prepared.max_tokens, model),
         )
-        for model in prepared.candidates
+        for model in provider.models(prepared)
     ]
     return DryRun(prepared, estimates)
 

@@ -17,7 +17,14 @@ from adp_cli.scales import POETIC_LEVEL_MAX, POETIC_LEVEL_MIN
 
 class ProviderName(str, Enum):
     groq = "groq"
+    openai = "openai"
     offline = "offline"
+
+
+class ServiceTier(str, Enum):
+    on_demand = "on_demand"
+    flex = "flex"
+    auto = "auto"
 
 
 # Item: where the items come from, and the field flags that override theirs.
@@ -35,7 +42,7 @@ StandardizedOpt = Annotated[Optional[str], typer.Option("--standardized", metava
 
 # Generation settings.
 PoeticLevelOpt = Annotated[int, typer.Option("--poetic-level", "-p", min=POETIC_LEVEL_MIN, max=POETIC_LEVEL_MAX, help="1 very poetic .. 100 very factual.")]
-ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID", help="Model id, or 'random' (the default pool).")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID", envvar="ADP_MODEL", help="Model id, or 'random' (the default pool).")]
 SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Make the random model pick repeatable.")]
 TemperatureOpt = Annotated[Optional[float], typer.Option("--temperature", min=0.0, max=2.0, help="Override the sampling temperature.")]
 MaxTokensOpt = Annotated[Optional[int], typer.Option("--max-tokens", min=1, max=131072, help="Override max_tokens.")]
@@ -48,10 +55,32 @@ DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show messages, token
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging and tracebacks on stderr.")]
 
 # Provider and connection.
-ProviderOpt = Annotated[ProviderName, typer.Option("--provider", envvar="ADP_PROVIDER", case_sensitive=False, help="groq, or offline (no key, no network).")]
-BaseUrlOpt = Annotated[Optional[str], typer.Option("--base-url", metavar="URL", help="Groq API base URL (default: GROQ_BASE_URL or the SDK's).")]
+ProviderOpt = Annotated[
+    Optional[ProviderName],
+    typer.Option(
+        "--provider",
+        envvar="ADP_PROVIDER",
+        case_sensitive=False,
+        show_default=False,
+        help="groq (default), openai (an OpenAI-compatible server at --base-url), or offline (no key, no network).",
+    ),
+]
+BaseUrlOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--base-url",
+        metavar="URL",
+        envvar="ADP_BASE_URL",
+        help="API root: Groq's (default: GROQ_BASE_URL or the SDK's), or an OpenAI-compatible server's as it documents it, e.g. http://localhost:11434/v1 (which selects --provider openai).",
+    ),
+]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, max=3600, help="Seconds per request.")]
-RetriesOpt = Annotated[int, typer.Option("--max-retries", min=0, max=20, help="SDK retries on 429, 5xx and timeouts.")]
+RetriesOpt = Annotated[int, typer.Option("--max-retries", min=0, max=20, help="SDK retries on 5xx, timeouts and lost connections.")]
+MaxWaitOpt = Annotated[float, typer.Option("--max-wait", min=0, max=86400, metavar="SECONDS", help="Longest rate-limit wait; past it (or at a daily cap) the run stops with exit 3.")]
+RpmOpt = Annotated[Optional[int], typer.Option("--rpm", min=1, metavar="N", help="Requests per minute your tier allows (learned from the server otherwise).")]
+TpmOpt = Annotated[Optional[int], typer.Option("--tpm", min=1, metavar="N", help="Tokens per minute your tier allows (learned from the server otherwise).")]
+ServiceTierOpt = Annotated[Optional[ServiceTier], typer.Option("--service-tier", case_sensitive=False, show_default=False, help="Groq's service tier: on_demand, flex (paid tiers; waits when busy) or auto.")]
+PriceOpt = Annotated[Optional[str], typer.Option("--price", metavar="IN,OUT", help="USD per 1M input and output tokens for the cost (local servers are free otherwise).")]
 
 # Batches.
 ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", "-j", min=1, max=256, help="Requests in flight for a batch.")]

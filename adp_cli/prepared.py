@@ -1,8 +1,8 @@
 """A request ready to send, made the same way for every task and provider.
 
-``prepare`` does everything that needs no network (messages, exact token count, limit check,
-candidate models), so ``--dry-run``, one-shots and batches share it, and a provider only has to
-answer what it is given.
+``prepare`` does everything that needs no network (messages, sampling, exact token count, limit
+check), so ``--dry-run``, one-shots and batches share it, and a provider only has to answer what
+it is given (which model it goes to is the provider's choice: see ``Provider.models``).
 """
 
 from __future__ import annotations
@@ -11,25 +11,23 @@ import logging
 from dataclasses import dataclass
 from functools import cached_property
 
-from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS
 from adp_cli.accounting.tokens import count_tokens
 from adp_cli.errors import TokenLimitError
 from adp_cli.messages import Messages
-from adp_cli.tasks import Item, Settings, Task
+from adp_cli.settings import Settings
+from adp_cli.tasks import Item, Task
 
 log = logging.getLogger("adp")
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """A request ready to send: exact messages, the models it may go to, and (when asked) their
-    o200k count."""
+    """A request ready to send: exact messages and sampling, and (when asked) their o200k count."""
 
     task: Task
     item: Item
     settings: Settings
     messages: Messages
-    candidates: list[str]
     temperature: float
     max_tokens: int
 
@@ -61,7 +59,6 @@ def prepare(task: Task, item: Item, settings: Settings, *, enforce_limit: bool =
         item=item,
         settings=settings,
         messages=messages,
-        candidates=_candidates(task, settings),
         temperature=task.temperature if settings.temperature is None else settings.temperature,
         max_tokens=task.max_tokens if settings.max_tokens is None else settings.max_tokens,
     )
@@ -70,12 +67,3 @@ def prepare(task: Task, item: Item, settings: Settings, *, enforce_limit: bool =
     if log.isEnabledFor(logging.DEBUG):
         log.debug("%s prompt: %d o200k tokens; preview: %.200s", task.name, prepared.prompt_tokens, messages[-1]["content"])
     return prepared
-
-
-def _candidates(task: Task, settings: Settings) -> list[str]:
-    """The named model, else the task's own, else the random pool."""
-    if settings.model:
-        return [settings.model]
-    if task.model:
-        return [task.model]
-    return [model.value for model in TEXT_GENERATION_MODELS]

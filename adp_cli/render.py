@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
-    from adp_cli.batch import Line, Totals
+    from adp_cli.batch import Line, Pulse, Totals
     from adp_cli.commands.cost import CostReport, LedgerReport
     from adp_cli.commands.generate import Outcome
     from adp_cli.generation import DryRun
@@ -136,6 +136,9 @@ def dry_run(shown: DryRun, view: View) -> None:
     limit_text = f"{prepared.prompt_tokens} / {limit} o200k tokens, {verdict}" if limit else f"{prepared.prompt_tokens} o200k tokens (no limit)"
     console = err_console()
     console.print(f"[bold]{prepared.task.name}[/]: {limit_text}; temperature {prepared.temperature}, max_tokens {prepared.max_tokens}")
+    if not shown.estimates:
+        console.print("no cost estimate: the model is picked from the server's own list when the run starts")
+        return
     columns = ("prompt only (USD)", f"with {prepared.max_tokens} completion tokens (USD)")
     table = _table("Estimated cost per candidate model", "model", *columns, justify_right=columns)
     for estimate in shown.estimates:
@@ -143,19 +146,25 @@ def dry_run(shown: DryRun, view: View) -> None:
     console.print(table)
 
 
-def batch(events: Iterator[Line | Totals], view: View) -> ExitStatus:
-    """Each line on stdout as its item finishes in order, progress meanwhile, then the summary."""
-    from adp_cli.batch import Totals
+def batch(events: Iterator[Line | Pulse | Totals], view: View) -> ExitStatus:
+    """Each line on stdout as its item finishes in order, progress meanwhile, then the summary;
+    a run a rate limit stopped says which limit, when it resets and how to resume."""
+    from adp_cli.batch import Pulse, Totals
 
-    with nullcontext(lambda line: None) if view.quiet else _batch_progress() as advance:
+    with nullcontext(_Silent()) if view.quiet else _batch_progress() as progress:
         for event in events:
             if isinstance(event, Totals):
                 totals = event
                 break
+            if isinstance(event, Pulse):
+                progress.pulse(event)
+                continue
             out_json(event.fields)
-            advance(event)
+            progress.line(event)
     if not view.quiet:
         _batch_summary(totals)
+    if totals.stop is not None:
+        error(str(totals.stop))
     return totals.exit_status
 
 
@@ -215,22 +224,57 @@ def spending(report: LedgerReport, view: View) -> None:
     err_console().print(table)
 
 
+class _Silent:
+    """Progress for ``--quiet``: nothing."""
+
+    def line(self, line: Line) -> None:
+        pass
+
+    def pulse(self, pulse: Pulse) -> None:
+        pass
+
+
+class _Progress:
+    """Rich's progress display, fed with lines and pulses: items done, failures, the pace, and
+    what the run waits for when a rate limit holds it."""
+
+    def __init__(self, progress: Any) -> None:
+        self._progress = progress
+        self._task = progress.add_task("items", total=None, failed=0, waiting="")
+        self._failures = 0
+
+    def line(self, line: Line) -> None:
+        self._failures += line.failed
+        self._progress.update(self._task, advance=1, failed=self._failures)
+
+    def pulse(self, pulse: Pulse) -> None:
+        soonest = pulse.waiting[0] if pulse.waiting else None
+        text = f"waiting {soonest.seconds:.0f} s for {soonest.model} {soonest.limit}" if soonest else ""
+        self._progress.update(self._task, waiting=text)
+
+
 @contextmanager
-def _batch_progress() -> Iterator[Any]:
-    """A progress display on stderr; it gives a callback to call once per finished line."""
-    from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+def _batch_progress() -> Iterator[_Progress]:
+    from rich.progress import MofNCompleteColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.text import Text
 
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(), TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn())
+    class Pace(ProgressColumn):
+        """Items per minute: the unit rate limits are counted in."""
+
+        def render(self, task: Any) -> Text:
+            return Text(f"{task.speed * 60:.0f}/min" if task.speed else "")
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        MofNCompleteColumn(),
+        TextColumn("[red]{task.fields[failed]} failed"),
+        Pace(),
+        TimeElapsedColumn(),
+        TextColumn("[yellow]{task.fields[waiting]}"),
+    )
     with Progress(*columns, console=err_console(), transient=True) as progress:
-        task = progress.add_task("items", total=None, failed=0)
-        failures = 0
-
-        def advance(line: Line) -> None:
-            nonlocal failures
-            failures += line.failed
-            progress.update(task, advance=1, failed=failures)
-
-        yield advance
+        yield _Progress(progress)
 
 
 def _batch_summary(totals: Totals) -> None:

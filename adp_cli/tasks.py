@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from adp_cli import offline
@@ -20,22 +19,11 @@ from adp_cli.errors import BadReplyError
 from adp_cli.items import Flags, bpm_item, wizard_item
 from adp_cli.messages import Messages, bpm_messages, casual_messages, structure_messages
 from adp_cli.results import Answer, BpmEstimationResult, GenerationResult, Usage
-from adp_cli.scales import BPM_MAX, BPM_MIN, POETIC_LEVEL_DEFAULT
+from adp_cli.scales import BPM_MAX, BPM_MIN
+from adp_cli.settings import Settings
 from adp_cli.wizard import BpmEstimationInput, WizardData
 
 Item = WizardData | BpmEstimationInput
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The user's choices for a run; ``model=None`` means the task's model or a random pick."""
-
-    model: str | None = None
-    seed: int | None = None
-    temperature: float | None = None
-    max_tokens: int | None = None
-    poetic_level: int = POETIC_LEVEL_DEFAULT
-    prompts_dir: Path | None = None
 
 
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)

@@ -181,7 +181,8 @@ def profile_in_process(items_file: Path, jobs: int, env: dict[str, str], top: in
     from adp_cli import batch, inputs
     from adp_cli.items import Flags
     from adp_cli.providers import Connection, open_provider
-    from adp_cli.tasks import CASUAL, Settings
+    from adp_cli.settings import Settings
+    from adp_cli.tasks import CASUAL
 
     profilers: list[cProfile.Profile] = []
 

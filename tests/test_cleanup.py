@@ -11,13 +11,15 @@ from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS
 from adp_cli.accounting.tokens import count_tokens
 from adp_cli.errors import BadReplyError, ExitStatus, TokenLimitError
 from adp_cli.messages import CASUAL_PROMPT
-from adp_cli.prepared import prepare
+from adp_cli.prepared import Prepared, prepare
+from adp_cli.providers import Connection
+from adp_cli.providers.groq import GroqProvider
+from adp_cli.settings import Settings
 from adp_cli.tasks import (
     BPM,
     CASUAL,
     STRUCTURE,
     TASKS,
-    Settings,
     clean_casual,
     clean_structure,
     parse_bpm,
@@ -162,6 +164,11 @@ def test_a_phrase_empty_after_clean_up_is_a_bad_reply(task) -> None:  # type: ig
 # -- prepare and the token limit -------------------------------------------------------------
 
 
+def groq_models(prepared: Prepared) -> list[str]:
+    """The models the Groq provider would send this request to (the named one, bpm's, or the pool)."""
+    return GroqProvider(Connection(), prepared.settings).models(prepared)
+
+
 def _long_moods() -> WizardData:
     """As big as an item may be: 50 moods of 500 characters each."""
     return parse_wizard({"genre": "Rock", "mood": [("energetic " * 50).strip()[:500]] * 50})
@@ -205,7 +212,7 @@ def test_bpm_has_no_limit(env: dict[str, str]) -> None:
     prepared = prepare(BPM, item, Settings())
     assert prepared.prompt_tokens > 2000
     assert prepared.over_limit is False
-    assert prepared.candidates == ["llama-3.3-70b-versatile"]
+    assert groq_models(prepared) == ["llama-3.3-70b-versatile"]
     assert [m["role"] for m in prepared.messages] == ["system", "user"]
 
 
@@ -229,17 +236,17 @@ def test_limit_is_inclusive(env: dict[str, str], tmp_path: Path, fresh_prompt_ca
 def test_prepare_defaults_and_overrides(env: dict[str, str]) -> None:
     wizard = parse_wizard({"genre": "Jazz", "mood": "relaxed"})
     prepared = prepare(CASUAL, wizard, Settings())
-    assert prepared.candidates == [m.value for m in TEXT_GENERATION_MODELS]
+    assert groq_models(prepared) == [m.value for m in TEXT_GENERATION_MODELS]
     assert (prepared.temperature, prepared.max_tokens) == (0.1, 3500)
     assert prepared.prompt_tokens == count_tokens(prepared.messages[0]["content"])
     assert prepared.over_limit is False
 
     chosen = prepare(STRUCTURE, wizard, Settings(model="qwen/qwen3-32b", temperature=0.0, max_tokens=50))
-    assert chosen.candidates == ["qwen/qwen3-32b"]
+    assert groq_models(chosen) == ["qwen/qwen3-32b"]
     assert (chosen.temperature, chosen.max_tokens) == (0.0, 50)
 
     bpm = prepare(BPM, BpmEstimationInput(input_phrase="fast", standardized_phrase="fast"), Settings(model="x/y"))
-    assert bpm.candidates == ["x/y"]
+    assert groq_models(bpm) == ["x/y"]
     assert (bpm.temperature, bpm.max_tokens) == (0.3, 10)
     assert bpm.prompt_tokens == count_tokens(bpm.messages[0]["content"] + bpm.messages[1]["content"])
 

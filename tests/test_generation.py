@@ -8,7 +8,8 @@ from adp_cli.accounting import tokens
 from adp_cli.accounting.tokens import count_tokens
 from adp_cli.errors import TokenLimitError
 from adp_cli.prepared import prepare
-from adp_cli.tasks import BPM, CASUAL, STRUCTURE, Settings
+from adp_cli.settings import Settings
+from adp_cli.tasks import BPM, CASUAL, STRUCTURE
 from adp_cli.wizard import parse_bpm_input, parse_wizard
 
 ROCK = {"genre": {"primary": "Rock", "secondary": ["Alternative Rock"]}, "mood": ["energetic"], "bpm": 140}

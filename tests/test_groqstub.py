@@ -111,7 +111,7 @@ def test_429_that_outlasts_retries_surfaces_as_rate_limit_error(stub: GroqStub) 
 
     assert caught.value.status_code == 429
     assert caught.value.response.headers["retry-after"] == "0.01"
-    assert caught.value.response.headers["x-ratelimit-remaining-requests"] == "0"
+    assert caught.value.response.headers["x-ratelimit-remaining-tokens"] == "0"
     assert caught.value.body["error"]["code"] == "rate_limit_exceeded"  # type: ignore[index]
     assert len(stub.chat_requests) == 2
 

@@ -12,7 +12,7 @@ import groq
 import pytest
 
 from adp_cli.errors import ConfigError
-from adp_cli.openai_server import (
+from adp_cli.providers.openai_server import (
     api_key_from_env,
     is_unknown_model,
     looks_like_openai_root,
@@ -322,7 +322,7 @@ def test_a_refused_url_is_reported_without_its_password() -> None:
 
 
 def test_importing_the_module_loads_neither_groq_nor_httpx() -> None:
-    code = "import sys, adp_cli.openai_server; print(sorted({'groq', 'httpx'} & set(sys.modules)))"
+    code = "import sys, adp_cli.providers.openai_server; print(sorted({'groq', 'httpx'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert result.stdout.strip() == "[]"

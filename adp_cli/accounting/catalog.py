@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from adp_cli.cache import cache_dir, write_best_effort
-from adp_cli.errors import ConfigError, InputError
+from adp_cli.errors import ConfigError, InputError, UsageError
 from adp_cli.inputs import parse_yaml
 
 
@@ -228,6 +228,12 @@ def _overrides() -> dict[str, Price]:
     return _override_prices(os.environ.get("ADP_PRICES_FILE"))
 
 
+def override_price(model: str) -> Price | None:
+    """The model's price from ``ADP_PRICES_FILE`` alone: what a model on another server costs
+    when the user says so (it is free otherwise)."""
+    return _overrides().get(model)
+
+
 def price_of(model: str) -> Price | None:
     """The price of one model: override file, then genai-prices, then the guide (estimate)."""
     override = _overrides().get(model)
@@ -299,21 +305,36 @@ class _InputPrices(Mapping[str, float]):
 GROQ_PRICING: Mapping[str, float] = _InputPrices()
 
 
-def _round7(cost: float) -> float:
+def parse_price(text: str) -> tuple[float, float]:
+    """``--price IN,OUT`` (USD per 1M tokens); one number prices input and output alike."""
+    parts = [part.strip() for part in text.split(",")]
+    try:
+        prices = [float(part) for part in parts]
+    except ValueError:
+        prices = []
+    if len(prices) not in (1, 2) or not all(math.isfinite(price) and price >= 0 for price in prices):
+        raise UsageError(f"--price {text!r}: expected IN,OUT in USD per 1M tokens, e.g. 0.05,0.08")
+    return prices[0], prices[-1]
+
+
+def round_cost(cost: float) -> float:
+    """Costs are reported to 7 significant figures, as the guide does."""
     return float(f"{cost:.7g}")
 
 
 def calculate_cost(total_tokens: int, model: str | GroqModel) -> float:
     """The guide's estimate: every token at the input price, to 7 significant figures."""
-    return _round7(total_tokens / 1_000_000 * GROQ_PRICING[model])
+    return round_cost(total_tokens / 1_000_000 * GROQ_PRICING[model])
 
 
 def usage_cost(prompt_tokens: int, completion_tokens: int, model: str | GroqModel) -> float:
     """What a real call cost: prompt tokens at the input price, completion tokens at the output price."""
     price = price_of(model_id(model))
-    if price is None:
-        return 0.0
-    return _round7((prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000)
+    return 0.0 if price is None else priced(prompt_tokens, completion_tokens, price)
+
+
+def priced(prompt_tokens: int, completion_tokens: int, price: Price) -> float:
+    return round_cost((prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000)
 
 
 def get_random_model(seed: int | None = None, pool: list[GroqModel] | None = None) -> GroqModel:

@@ -18,7 +18,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,8 @@ _COUNTERS = ("requests", "prompt_tokens", "completion_tokens")
 
 @dataclass(frozen=True)
 class Entry:
-    """One model's totals for one day (``day`` is an ISO date, local time)."""
+    """One model's totals for one day (``day`` is an ISO date, local time); ``server`` names
+    the OpenAI-compatible server for calls that did not go to Groq."""
 
     day: str
     model: str
@@ -47,6 +48,7 @@ class Entry:
     prompt_tokens: int
     completion_tokens: int
     cost_usd: float
+    server: str | None = None
 
 
 def ledger_path() -> Path | None:
@@ -70,6 +72,7 @@ class Call:
     completion_tokens: int
     cost_usd: float
     requests: int = 1
+    server: str | None = None  # another server than Groq: kept apart, and no budget counts it
 
 
 def record(calls: Iterable[Call], day: date | None = None) -> None:
@@ -79,15 +82,17 @@ def record(calls: Iterable[Call], day: date | None = None) -> None:
 
 
 def entries(days: int | None = None) -> list[Entry]:
-    """Ledger entries sorted by day then model; ``days=N`` keeps the last N days including today."""
+    """Ledger entries sorted by day then model (Groq's, then each other server's); ``days=N``
+    keeps the last N days including today."""
     path = ledger_path()
     if path is None or not path.exists():
         return []
     # Atomic replace makes a lock-free read safe on POSIX, but on Windows an open reader makes
     # a writer's os.replace fail, so readers queue behind the same lock.
     with _locked(path):
-        ledger_days = _load(path)["days"]
+        ledger = _load(path)
     first_day = "" if days is None else (date.today() - timedelta(days=days - 1)).isoformat()
+    sections = [(None, ledger["days"]), *sorted(ledger.get("servers", {}).items())]
     return [
         Entry(
             day=day,
@@ -96,17 +101,20 @@ def entries(days: int | None = None) -> list[Entry]:
             prompt_tokens=totals["prompt_tokens"],
             completion_tokens=totals["completion_tokens"],
             cost_usd=float(totals["cost_usd"]),
+            server=server,
         )
-        for day in sorted(ledger_days)
+        for server, section in sections
+        for day in sorted(section)
         if day >= first_day
-        for model, totals in sorted(ledger_days[day].items())
+        for model, totals in sorted(section[day].items())
     ]
 
 
 def spent_today() -> float:
-    """Today's total cost in USD over all models (0.0 when the ledger is disabled or empty)."""
+    """Today's Groq spending in USD over all models (0.0 when the ledger is disabled or empty);
+    other servers' calls are not Groq spending."""
     today = date.today().isoformat()
-    return _round_cost(sum(entry.cost_usd for entry in entries() if entry.day == today))
+    return _round_cost(sum(entry.cost_usd for entry in entries() if entry.day == today and entry.server is None))
 
 
 def _budget() -> float | None:
@@ -134,9 +142,9 @@ def _add(day: str, calls: list[Call]) -> None:
         raise ConfigError(f"cannot create the ledger folder {path.parent}: {err}") from err
     with _locked(path):
         ledger = _load(path)
-        day_totals = ledger["days"].setdefault(day, {})
         for call in calls:
-            totals = day_totals.setdefault(call.model, dict.fromkeys(_COUNTERS, 0) | {"cost_usd": 0.0})
+            section = ledger["days"] if call.server is None else ledger.setdefault("servers", {}).setdefault(call.server, {})
+            totals = section.setdefault(day, {}).setdefault(call.model, dict.fromkeys(_COUNTERS, 0) | {"cost_usd": 0.0})
             totals["requests"] += call.requests
             totals["prompt_tokens"] += call.prompt_tokens
             totals["completion_tokens"] += call.completion_tokens
@@ -192,14 +200,23 @@ def _validate(ledger: Any) -> None:
         raise ValueError("top level is not an object")
     if ledger.get("version") != FORMAT_VERSION:
         raise ValueError(f"version is {ledger.get('version')!r}, expected {FORMAT_VERSION}")
-    days = ledger.get("days")
+    _validate_days("", ledger.get("days"))
+    servers = ledger.get("servers", {})
+    if not isinstance(servers, dict):
+        raise ValueError('"servers" is not an object')
+    for server, days in servers.items():
+        _validate_days(f"{server}: ", days)
+
+
+def _validate_days(where: str, days: Any) -> None:
+    """``{day: {model: totals}}``, Groq's under "days" and each other server's under "servers"."""
     if not isinstance(days, dict):
-        raise ValueError('"days" is not an object')
+        raise ValueError(f'{where}"days" is not an object')
     for day, models in days.items():
         if not _is_iso_day(day) or not isinstance(models, dict):
-            raise ValueError(f"day {day!r} is not a YYYY-MM-DD key holding an object")
+            raise ValueError(f"{where}day {day!r} is not a YYYY-MM-DD key holding an object")
         for model, totals in models.items():
-            _validate_totals(f"{day}/{model}", totals)
+            _validate_totals(f"{where}{day}/{model}", totals)
 
 
 def _is_iso_day(day: str) -> bool:
@@ -247,8 +264,11 @@ class Tab:
     is on disk, so a result is never shown before its cost is in the ledger.
     """
 
-    def __init__(self) -> None:
-        self._budget = _budget()
+    def __init__(self, server: str | None = None) -> None:
+        """``server``: the calls go to another server than Groq; the daily budget (Groq
+        spending) neither counts nor refuses them."""
+        self._server = server
+        self._budget = _budget() if server is None else None
         self._spent = spent_today() if self._budget is not None else 0.0
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
@@ -265,6 +285,7 @@ class Tab:
 
     def add(self, call: Call) -> None:
         """Record one call; returns only once it is in the ledger file."""
+        call = replace(call, server=self._server)
         with self._changed:
             self._spent += call.cost_usd
             self._pending.append(call)

@@ -15,7 +15,8 @@ from adp_cli.items import Flags
 from adp_cli.prepared import prepare
 from adp_cli.providers import Connection, open_provider
 from adp_cli.results import Result
-from adp_cli.tasks import Settings, Task
+from adp_cli.settings import Settings
+from adp_cli.tasks import Task
 
 Outcome = Result | DryRun | Iterator[batch.Line | batch.Totals]
 
@@ -28,7 +29,7 @@ class Request:
     input: str | None = None  # a file, "-" for stdin, or None when the flags are the item
     flags: Flags = field(default_factory=Flags)
     settings: Settings = field(default_factory=Settings)
-    provider: str = "groq"
+    provider: str | None = None  # None: Groq, or an OpenAI-compatible server its base URL implies
     connection: Connection = field(default_factory=Connection)
     dry_run: bool = False
     concurrency: int = 4
@@ -50,6 +51,6 @@ def run(request: Request) -> Outcome:
         )
     item = task.parse(next(source.documents, {}), request.flags)
     if request.dry_run:
-        return dry_run(task, item, settings)
+        return dry_run(task, item, settings, provider)
     provider.start()
     return provider.answer(prepare(task, item, settings))

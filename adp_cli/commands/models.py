@@ -1,4 +1,4 @@
-"""``adp models``: the catalog with prices, optionally checked against the API's live list."""
+"""``adp models``: the catalog with prices, optionally checked against a server's live list."""
 
 from __future__ import annotations
 
@@ -7,25 +7,36 @@ from typing import Any
 
 from adp_cli.accounting import catalog
 from adp_cli.errors import UsageError
-from adp_cli.providers.base import Connection
-from adp_cli.providers.client import list_live_models, make_client
+from adp_cli.providers import Connection, open_provider, provider_name
+from adp_cli.providers.chat import ChatProvider
+from adp_cli.providers.compatible import CompatibleProvider
+from adp_cli.settings import Settings
 
 
-def model_rows(category: str | None = None, live: Connection | None = None) -> list[dict[str, Any]]:
+def model_rows(category: str | None = None, live: Connection | None = None, provider: str | None = None) -> list[dict[str, Any]]:
     """One row per model: id, enum name, category, owner, price and whether it is in the random pool.
 
-    With a ``live`` connection, known models are marked live or gone and models the API serves that
-    adp does not know are added as new (priced when genai-prices knows them).
+    With a ``live`` connection to Groq, known models are marked live or gone and models the API
+    serves that adp does not know are added as new (priced when genai-prices knows them). To an
+    OpenAI-compatible server, the rows are what that server serves (its random pool).
     """
     wanted = _category(category)
-    known = catalog.known_model_ids()
-    status: dict[str, str] = {}
-    if live is not None:
-        served = set(list_live_models(make_client(live)))
-        status = {model: "live" if model in served else "gone" for model in known}
-        status |= {model: "new" for model in sorted(served - set(known))}
-    rows = [_row(model, status.get(model)) for model in (known + [m for m in status if m not in known])]
+    rows = _live_rows(live, provider) if live is not None else [_row(model, None) for model in catalog.known_model_ids()]
     return [row for row in rows if wanted is None or row["category"] == wanted]
+
+
+def _live_rows(connection: Connection, provider: str | None) -> list[dict[str, Any]]:
+    server = open_provider(provider_name(provider, connection), connection, Settings())
+    if not isinstance(server, ChatProvider):
+        raise UsageError("--live asks a server; the offline provider has none")
+    served = server.live_models()
+    if isinstance(server, CompatibleProvider):
+        return [_server_row(model, owner) for model, owner in served]
+    known = catalog.known_model_ids()
+    ids = {model for model, _ in served}
+    status = {model: "live" if model in ids else "gone" for model in known}
+    status |= {model: "new" for model in sorted(ids - set(known))}
+    return [_row(model, live) for model, live in status.items()]
 
 
 def _category(name: str | None) -> str | None:
@@ -50,3 +61,18 @@ def _row(model: str, live: str | None) -> dict[str, Any]:
     if live is not None:
         row["live"] = live
     return row
+
+
+def _server_row(model: str, owner: str) -> dict[str, Any]:
+    """A model an OpenAI-compatible server serves: free unless ADP_PRICES_FILE prices it, and in
+    the random pool, since a random pick there comes from the server's own list."""
+    price = catalog.override_price(model) or catalog.Price(0.0, 0.0, catalog.TOKENS, "local (free)")
+    return {
+        "id": model,
+        "enum": "",
+        "category": catalog.Category.TEXT.value,
+        "owner": owner or "unknown",
+        "price": {**asdict(price), "estimate": price.estimate},
+        "random_pool": True,
+        "live": "live",
+    }

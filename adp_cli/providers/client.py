@@ -1,21 +1,22 @@
-"""The Groq SDK client: configured from the SDK's own variables, errors turned into ours.
+"""The groq SDK as adp uses it for any chat-completions server (Groq, or an OpenAI-compatible
+one): one completion, the served model list, and the SDK's errors turned into domain errors
+that name the server.
 
-Retries, back-off and Retry-After are the SDK's (``max_retries``); we add only a shared
-``RateGate`` so that when one request of a batch is rate limited, every worker waits.
+Retries of 5xx, timeouts and lost connections are the SDK's (``max_retries``); refusals for a
+rate limit (429, and flex's 498) become ``RateLimited`` for the run's scheduler, which knows
+when the model's budget allows the next request.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import re
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from adp_cli.errors import ConfigError, GenerationError, ModelUnavailableError
-from adp_cli.providers.base import Connection
+from adp_cli.errors import AdpError, ConfigError, GenerationError, ModelUnavailableError
+from adp_cli.providers.openai_server import is_unknown_model, redact_url
+from adp_cli.ratelimits import rate_limited_from
 
 if TYPE_CHECKING:
     import groq
@@ -24,6 +25,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("adp")
 
 _MODEL_GONE = {"model_not_found", "model_decommissioned"}
+
+
+@dataclass(frozen=True)
+class Server:
+    """How messages name the server a client talks to."""
+
+    name: str  # "Groq" or "the server at localhost:11434/v1"
+    key_hint: str  # where the key comes from, for a refused key
+    errors: str  # how a failed request reads: "Groq API error", "server error"
 
 
 @dataclass(frozen=True)
@@ -37,81 +47,35 @@ class Completion:
     latency_ms: int
 
 
-@dataclass
-class RateGate:
-    """Holds every request of a process until the latest rate-limit window has passed."""
-
-    _resume_at: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def wait(self, request: httpx.Request) -> None:
-        """Sleep until the pause is over, again if another 429 extended it meanwhile."""
-        while (delay := self._resume_at - time.monotonic()) > 0:
-            time.sleep(delay)
-
-    def observe(self, response: httpx.Response) -> None:
-        if response.status_code != 429:
-            return
-        pause = _retry_after_seconds(response.headers)
-        with self._lock:
-            self._resume_at = max(self._resume_at, time.monotonic() + pause)
-        log.info("rate limited by Groq; all requests pause %.2fs", pause)
-
-
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:([\d.]+)s)?(?:([\d.]+)ms)?$")
-
-
-def _retry_after_seconds(headers: httpx.Headers) -> float:
-    """Groq's ``retry-after`` (seconds), else its reset hints (``2m59.56s``, ``7.66s``, ``120ms``)."""
-    for name in ("retry-after", "x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"):
-        value = headers.get(name, "").strip()
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            pass
-        match = _DURATION.match(value)
-        if value and match:
-            hours, minutes, seconds, millis = (float(part or 0) for part in match.groups())
-            return hours * 3600 + minutes * 60 + seconds + millis / 1000
-    return 1.0
-
-
-def make_client(connection: Connection, gate: RateGate | None = None) -> groq.Groq:
-    """A Groq client; ``GROQ_API_KEY`` must be set, ``GROQ_BASE_URL`` is honoured by the SDK."""
-    if not os.environ.get("GROQ_API_KEY"):
-        raise ConfigError(
-            "GROQ_API_KEY is not set: export it or put it in .env (or try --provider offline / --dry-run)"
-        )
-    import groq
-
-    http_client = None
-    if gate is not None:
-        http_client = groq.DefaultHttpxClient(event_hooks={"request": [gate.wait], "response": [gate.observe]})
-    return groq.Groq(
-        base_url=connection.base_url or None,
-        timeout=connection.timeout,
-        max_retries=connection.max_retries,
-        http_client=http_client,
-    )
+def log_request(request: httpx.Request) -> None:
+    """``-v`` shows every URL requested (the SDK's retries too), without credentials."""
+    log.debug("%s %s", request.method, redact_url(str(request.url)))
 
 
 def complete(
-    client: groq.Groq, model: str, messages: list[dict[str, str]], temperature: float, max_tokens: int
+    client: groq.Groq,
+    server: Server,
+    model: str,
+    messages: list[dict[str, str]],
+    temperature: float,
+    max_tokens: int,
+    extra: dict[str, Any],
 ) -> Completion:
-    """One chat completion (the SDK retries what is retryable); failures become domain errors."""
+    """One chat completion; failures become domain errors. ``extra`` carries the optional
+    request fields (service tier) that some servers take and others must not be sent."""
     import groq
 
     started = time.perf_counter()
     try:
         reply = client.chat.completions.create(
-            model=model, messages=messages, temperature=temperature, max_tokens=max_tokens  # type: ignore[arg-type]
+            model=model, messages=messages, temperature=temperature, max_tokens=max_tokens, **extra  # type: ignore[arg-type]
         )
     except groq.APIStatusError as error:
-        raise _translate(error, model) from None
+        raise translate(error, server, model) from None
     except groq.APITimeoutError:
-        raise GenerationError(f"Groq did not answer within the timeout (model {model})") from None
+        raise GenerationError(f"{server.name} did not answer within the timeout (model {model})") from None
     except groq.APIConnectionError as error:
-        raise GenerationError(f"cannot reach Groq at {client.base_url}: {error.__cause__ or error}") from None
+        raise GenerationError(f"cannot reach {server.name} at {redact_url(str(client.base_url))}: {error.__cause__ or error}") from None
     latency_ms = round((time.perf_counter() - started) * 1000)
     if log.isEnabledFor(logging.DEBUG):
         log.debug("raw reply from %s: %s", model, reply.model_dump_json())
@@ -127,7 +91,7 @@ def complete(
 
 
 def _error_fields(error: groq.APIStatusError) -> tuple[str, str]:
-    """Groq's ``{"error": {"message", "code"}}`` body, tolerating other shapes."""
+    """The ``{"error": {"message", "code"}}`` body most servers send, tolerating other shapes."""
     body: Any = error.body
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         body = body["error"]
@@ -136,24 +100,30 @@ def _error_fields(error: groq.APIStatusError) -> tuple[str, str]:
     return "", str(error.message)
 
 
-def _translate(error: groq.APIStatusError, model: str) -> Exception:
+def translate(error: groq.APIStatusError, server: Server, model: str) -> AdpError:
+    """The SDK's status error as adp's: a rate-limit refusal, a model the server does not serve,
+    a refused key (configuration), or a failed request naming the URL that was requested."""
+    refused = rate_limited_from(error, model)
+    if refused is not None:
+        return refused
     code, message = _error_fields(error)
     status = error.status_code
-    if code in _MODEL_GONE or (status == 404 and "model" in message.lower()):
-        return ModelUnavailableError(f"model {model} is not available ({code or status}): {message}")
+    if code in _MODEL_GONE or is_unknown_model(status, error.body) or (status == 404 and "model" in message.lower()):
+        return ModelUnavailableError(f"model {model} is not available ({code or status}): {message}", model=model)
     if status in (401, 403):
-        return ConfigError(f"Groq refused the API key ({status} {code or 'unauthorized'}): check GROQ_API_KEY")
+        return ConfigError(f"{server.name} refused the API key ({status} {code or 'unauthorized'}): {server.key_hint}")
     label = f"{status} {code}".strip()
-    return GenerationError(f"Groq API error {label}: {message}")
+    return GenerationError(f"{server.errors} {label} at {redact_url(str(error.request.url))}: {message}")
 
 
-def list_live_models(client: groq.Groq) -> list[str]:
-    """The ids the API serves now, via the SDK's model list."""
+def list_models(client: groq.Groq, server: Server) -> list[tuple[str, str]]:
+    """The ``(id, owner)`` of every model the server serves now, sorted by id."""
     import groq
 
     try:
-        return sorted(model.id for model in client.models.list().data)
+        served = client.models.list().data
     except groq.APIStatusError as error:
-        raise _translate(error, "(model list)") from None
+        raise translate(error, server, "(model list)") from None
     except groq.APIConnectionError as error:
-        raise GenerationError(f"cannot reach Groq at {client.base_url}: {error}") from None
+        raise GenerationError(f"cannot reach {server.name} at {redact_url(str(client.base_url))}: {error.__cause__ or error}") from None
+    return sorted((model.id, str(getattr(model, "owned_by", "") or "")) for model in served)

@@ -1,89 +1,60 @@
-"""The Groq provider: the groq SDK client, the random pick from the pool, and the ledger tab.
-
-Every call Groq answers is priced (prompt tokens at the input price, completion tokens at the
-output price) and recorded before its reply is judged, since an unusable reply was paid for
-all the same.
-"""
+"""The Groq provider: the Groq API through the groq SDK, the guide's random pool, and prices
+from the catalog (prompt tokens at the input price, completion tokens at the output price)."""
 
 from __future__ import annotations
 
 import logging
-import random
+import os
 from typing import TYPE_CHECKING
 
 from adp_cli.accounting import catalog
-from adp_cli.accounting.ledger import Call, Tab
-from adp_cli.errors import GenerationError, ModelUnavailableError
-from adp_cli.providers.base import Connection
-from adp_cli.providers.client import Completion, RateGate, complete, make_client
-from adp_cli.results import Usage
+from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS
+from adp_cli.errors import ConfigError
+from adp_cli.providers.chat import ChatProvider, Hooks
+from adp_cli.providers.client import Server
 
 if TYPE_CHECKING:
     import groq
 
     from adp_cli.prepared import Prepared
-    from adp_cli.results import Result
-    from adp_cli.tasks import Settings
 
 log = logging.getLogger("adp")
 
+KEY_VARIABLE = "GROQ_API_KEY"
 
-class GroqProvider:
+
+class GroqProvider(ChatProvider):
     name = "groq"
+    label = "groq"
+    ledger_server = None
+    models_hint = "run `adp models --live` to see the models Groq serves"
+    server = Server(name="Groq", key_hint=f"check {KEY_VARIABLE}", errors="Groq API error")
 
-    def __init__(self, connection: Connection, settings: Settings) -> None:
-        self._connection = connection
-        self._rng = random.Random(settings.seed)
-        self._gone: set[str] = set()  # random picks Groq said it no longer serves
-        self._gate = RateGate()
-        self._client: groq.Groq | None = None
-        self._tab: Tab | None = None
+    def make_client(self, hooks: Hooks) -> groq.Groq:
+        """``GROQ_API_KEY`` must be set; ``GROQ_BASE_URL`` (or ``--base-url``) is honoured."""
+        if not os.environ.get(KEY_VARIABLE):
+            raise ConfigError(
+                f"{KEY_VARIABLE} is not set: export it or put it in .env (or try --provider offline / --dry-run)"
+            )
+        import groq
 
-    def start(self) -> None:
-        """A missing key fails here, before any item is read."""
-        self._client = make_client(self._connection, self._gate)
-        self._tab = Tab()
-
-    def answer(self, prepared: Prepared) -> Result:
-        if self._client is None or self._tab is None:
-            raise RuntimeError("start() the provider before answer()")
-        self._tab.check()
-        reply = self._send(self._client, prepared)
-        if catalog.price_of(reply.model) is None:
-            log.warning("no price known for %s; its cost is reported as 0", reply.model)
-        usage = Usage(
-            tokens_used=reply.prompt_tokens + reply.completion_tokens,
-            cost_usd=catalog.usage_cost(reply.prompt_tokens, reply.completion_tokens, reply.model),
-            provider=self.name,
-            model=reply.model,
-            prompt_tokens=reply.prompt_tokens,
-            completion_tokens=reply.completion_tokens,
-            latency_ms=reply.latency_ms,
+        return groq.Groq(
+            base_url=self.connection.base_url or None,
+            timeout=self.connection.timeout,
+            max_retries=self.connection.max_retries,
+            http_client=groq.DefaultHttpxClient(event_hooks=hooks),
         )
-        self._tab.add(Call(usage.model, usage.prompt_tokens, usage.completion_tokens, usage.cost_usd))
-        return prepared.task.finish(reply.content, usage)  # type: ignore[return-value]
 
-    def _pick(self, prepared: Prepared) -> tuple[str, bool]:
-        """The model to try next and whether it was picked at random (and may be replaced)."""
-        if len(prepared.candidates) == 1:
-            return prepared.candidates[0], False
-        pool = [model for model in prepared.candidates if model not in self._gone]
-        if not pool:
-            raise GenerationError("no model in the random pool is available; see `adp models --live`")
-        return self._rng.choice(pool), True
+    def models(self, prepared: Prepared) -> list[str]:
+        """The named model, else the task's own (bpm), else the guide's random pool."""
+        if prepared.settings.model:
+            return [prepared.settings.model]
+        if prepared.task.model:
+            return [prepared.task.model]
+        return [model.value for model in TEXT_GENERATION_MODELS]
 
-    def _send(self, client: groq.Groq, prepared: Prepared) -> Completion:
-        """Send, replacing a randomly picked model that Groq no longer serves."""
-        while True:
-            model, at_random = self._pick(prepared)
-            log.info("model: %s%s", model, " (random pick)" if at_random else "")
-            try:
-                reply = complete(client, model, prepared.messages, prepared.temperature, prepared.max_tokens)
-            except ModelUnavailableError as error:
-                if not at_random:
-                    raise ModelUnavailableError(f"{error}; run `adp models --live` to see the models Groq serves") from None
-                log.warning("%s; picking another model", error)
-                self._gone.add(model)
-                continue
-            log.debug("raw reply: %r", reply.content)
-            return reply
+    def price_of(self, model: str) -> catalog.Price | None:
+        price = catalog.price_of(model)
+        if price is None:
+            log.warning("no price known for %s; its cost is reported as 0", model)
+        return price

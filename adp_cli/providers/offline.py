@@ -13,8 +13,9 @@ from adp_cli.results import Usage
 
 if TYPE_CHECKING:
     from adp_cli.prepared import Prepared
+    from adp_cli.ratelimits import Waiting
     from adp_cli.results import Result
-    from adp_cli.tasks import Settings
+    from adp_cli.settings import Settings
 
 OFFLINE_MODEL = "offline-template"
 # The templates consume no tokens, so the usage of every offline answer is all zeros.
@@ -27,9 +28,18 @@ class OfflineProvider:
     def __init__(self, connection: Connection, settings: Settings) -> None:
         """Nothing to connect to; the signature matches every provider's."""
 
+    def models(self, prepared: Prepared) -> list[str]:
+        return [OFFLINE_MODEL]
+
     def start(self) -> None:
         """Nothing can be missing."""
 
     def answer(self, prepared: Prepared) -> Result:
         task = prepared.task
         return task.answered(task.template(prepared.item, prepared.settings), _NO_USAGE)  # type: ignore[return-value]
+
+    def cancel(self) -> None:
+        """Nothing waits."""
+
+    def waiting(self) -> list[Waiting]:
+        return []

@@ -144,7 +144,8 @@ def _duration(seconds: float) -> str:
 
 
 def rate_limited(retry_after: float = 0.05, model: str = "llama-3.1-8b-instant") -> Reply:
-    """A TPM 429; the SDK waits ``retry-after`` seconds (floats accepted, 0 < x <= 60) and retries."""
+    """A TPM 429 as Groq sends it: the minute's tokens are spent and refill within
+    ``retry-after``; the day's requests are not (so it is a wait, not a stop)."""
     reply = _error(
         429,
         f"Rate limit reached for model `{model}` in organization `org_test` service tier `on_demand` "
@@ -153,7 +154,11 @@ def rate_limited(retry_after: float = 0.05, model: str = "llama-3.1-8b-instant")
         "tokens",
         "rate_limit_exceeded",
     )
-    reply.headers = {"retry-after": str(retry_after), "x-ratelimit-remaining-requests": "0"}
+    reply.headers = {
+        "retry-after": str(retry_after),
+        "x-ratelimit-remaining-tokens": "0",
+        "x-ratelimit-reset-tokens": _duration(retry_after),
+    }
     return reply
 
 
