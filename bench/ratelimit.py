@@ -1,52 +1,50 @@
-"""Rate-limit pacing: items against the stub's Groq limiter on a compressed clock.
+"""Rate-limit pacing: the real ``adp`` CLI against the stub's Groq limiter on a compressed clock.
 
     python -m bench.ratelimit [--items 300] [--minute 1.5] [--latency 0.02] [--jobs 8] [--pool-jobs 16]
 
-Each case is a fresh stub with Groq's free-tier limits per model (30 RPM, 6K TPM for
-llama-3.1-8b-instant; a "minute" of MINUTE seconds, a day of 1440 of them):
+Each case is a fresh stub with Groq's free-tier limits per model (30 RPM, 6K TPM as for
+llama-3.1-8b-instant; a "minute" of MINUTE seconds, a day of 1440 of them), and one run of
+``adp casual items.jsonl -j JOBS -q`` (a subprocess, as a user runs it):
 
-- RPM-bound: short prompts (112 tokens a request), so 30 requests a minute bind first; RPM
-  is in no header, so the scheduler learns it from the first refusals.
-- TPM-bound: long prompts (412 tokens a request), so 6000 tokens a minute bind first.
-- pool of 7: the TPM-bound workload over 7 models with the same limits each; its throughput
-  against the TPM-bound case's is the pool's gain. (The RPM-bound workload would not do: 7
-  full budgets of 30 requests take most of the items at once, and what is left measures how
-  fast one Python process sends, not pacing.)
+- RPM-bound: short prompts (~110 tokens a request), so 30 requests a minute bind first; RPM
+  is in no header, so adp learns it from the first refusals.
+- TPM-bound: long prompts (~410 tokens a request), so 6000 tokens a minute bind first.
+- pool of 7: the TPM-bound workload without ``-m``, so each item goes to a random model of the
+  guide's pool of 7 (the same limits each); its throughput against the TPM-bound case's is the
+  pool's gain. (The RPM-bound workload would not do: 7 full budgets of 30 requests take most
+  of the items at once, and what is left measures how fast one process sends, not pacing.)
 
-The clock is a trade-off: with the same limits per model, the pool sends 7 x 300 / (the
-TPM-bound case's seconds) requests a second. A minute of 1.5 s keeps that near 70/s, which the
-stub and the SDK sharing one process sustain on a small, busy machine (2 CPUs, load 5: the
-process gets about half a CPU and needs ~4 ms of it per request); at 0.6 s the pool case
-measures the CPU rather than the pacing. The whole run takes about 45 s.
+The clock is a trade-off: the pool sends 7 x 300 / (the TPM-bound case's seconds) requests a
+second. A minute of 1.5 s keeps that near 70/s, which the stub and adp sustain on a small busy
+machine; at 0.6 s the pool case measures the CPU rather than the pacing.
 
-Workers are threads, each sending with the real groq SDK through ``adp_cli.ratelimits``
-(``send_with`` + the scheduler's response hook); ``workload`` is the only part that knows how
-items are sent. Printed per case: throughput against the limit-bound ideal (a full budget at
-the start, then the refill rate of the binding budget, plus one reply's latency; ideal spread
-for the pool), refused requests as a share of all requests, failed items; and the pool's
-throughput against the one-model case's. Targets: >= 0.9 of ideal, <= 10 % refused, 0 failed,
-pool >= 5x one model. Standard library + adp + groq.
+Throughput is measured as the stub saw it, from the first request to the last reply (so the
+interpreter's start-up is not counted), against the limit-bound ideal (a full budget at the
+start, then the refill rate of the binding budget, plus one reply's latency; ideal spread for
+the pool). Also printed: refused requests as a share of all requests, failed items (error
+lines on stdout), and the pool's throughput against the one-model case's. Targets: >= 0.9 of
+ideal, <= 10 % refused, 0 failed, pool >= 5x one model. Standard library + adp.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
-import threading
-import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
-import groq
-
-from adp_cli.ratelimits import Scheduler, rate_limited_from, send_with
+from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS
+from bench.timing import adp_script, clean_env, load
 from tests.support.groqstub import GroqStub
+from tests.support.items import write_jsonl
 from tests.support.ratelimits import FREE_TIER, ModelLimits, RateLimiter
 
 MODEL = "llama-3.1-8b-instant"
-POOL = [MODEL] + [f"pool-model-{n}" for n in range(1, 7)]
+POOL = [model.value for model in TEXT_GENERATION_MODELS]
 THROUGHPUT_TARGET = 0.9
 REFUSED_TARGET = 0.10
 POOL_TARGET = 5.0
@@ -63,7 +61,8 @@ class Case:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the workload saw: items done and failed, and seconds from start to last reply."""
+    """What the run did: items done and failed, and seconds from its first request to its last
+    reply as the stub saw them."""
 
     done: int
     failed: int
@@ -91,41 +90,46 @@ class Result:
         return self.refused / max(1, self.answered + self.refused)
 
 
-def workload(base_url: str, models: Sequence[str], items: int, jobs: int, prompt_tokens: int) -> Outcome:
-    """Send ``items`` chat requests over ``jobs`` threads, each through the rate-limit scheduler
-    (the main session will make this run the real CLI instead)."""
-    scheduler = Scheduler()
-    client = groq.Groq(
-        api_key="gsk_bench_dummy_key",
-        base_url=base_url,
-        http_client=groq.DefaultHttpxClient(event_hooks={"response": [scheduler.response_hook]}),
-    )
-    messages = [{"role": "user", "content": "x" * (prompt_tokens * 4)}]  # the stub counts chars / 4
+def prompts_dir(folder: Path) -> Path:
+    """One-word prompt files, so an item's own text sets the size of each request."""
+    prompts = folder / "prompts"
+    prompts.mkdir(exist_ok=True)
+    for name in ("casual-phrase-generator-prompt.md", "phrase-prompt.md", "bpm-estimator-prompt.md"):
+        (prompts / name).write_text("Describe.", encoding="utf-8")
+    return prompts
 
-    def send(model: str) -> None:
-        try:
-            client.chat.completions.create(model=model, messages=messages)  # type: ignore[arg-type]
-        except groq.APIStatusError as error:
-            limited = rate_limited_from(error, model)
-            if limited is None:
-                raise
-            raise limited from error
 
-    failures = 0
-    lock = threading.Lock()
+def items_of(count: int, prompt_tokens: int, base_chars: int) -> list[dict[str, object]]:
+    """Items whose casual prompt is ``prompt_tokens`` tokens as the stub counts them (a quarter
+    of the characters): moods pad the prompt from ``base_chars`` to the size wanted."""
+    padding = max(0, prompt_tokens * 4 - base_chars)
+    moods = [f"m{n:03d}" + "x" * 395 for n in range(padding // 400)] + (["y" * (padding % 400)] if padding % 400 > 5 else [])
+    return [{"id": f"i{number}", "genre": "Rock", "mood": moods} for number in range(count)]
 
-    def one(_: int) -> None:
-        nonlocal failures
-        try:
-            send_with(scheduler, models, prompt_tokens, send)
-        except Exception:  # a failed item is counted, as a batch reports it, never raised
-            with lock:
-                failures += 1
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(jobs) as pool:
-        list(pool.map(one, range(items)))
-    return Outcome(items - failures, failures, time.perf_counter() - started)
+def workload(stub: GroqStub, folder: Path, case: Case, items: int) -> tuple[int, int]:
+    """``adp casual`` over the items in a subprocess; returns (items done, items failed)."""
+    env = clean_env(GROQ_BASE_URL=stub.base_url, GROQ_API_KEY="gsk_bench_dummy_key", COST_TRACKING_FILE="off",
+                    ADP_CACHE_DIR=str(folder / "cache"))
+    prompts = prompts_dir(folder)
+    base = len(json.loads(_adp(["casual", "--genre", "Rock", "--dry-run", "--json", "-q", "--prompts-dir", str(prompts)], env, folder).stdout)["messages"][0]["content"])
+    source = write_jsonl(folder / f"{case.name}.jsonl", items_of(items, case.prompt_tokens, base))
+    model = ["-m", case.models[0]] if len(case.models) == 1 else []
+    run = _adp(["casual", str(source), "-j", str(case.jobs), "-q", "--prompts-dir", str(prompts), *model], env, folder)
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    failed = sum("error" in line for line in lines)
+    return len(lines) - failed, failed
+
+
+def _adp(args: list[str], env: dict[str, str], folder: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(adp_script()), *args], env=env, cwd=folder, capture_output=True, text=True, timeout=600)
+
+
+def stub_seconds(limiter: RateLimiter, models: list[str], latency: float) -> float:
+    """From the first request the limiter judged to the last reply (admission + latency)."""
+    events = [event for model in models for event in limiter.stats(model).timeline]
+    answered = [event.at for event in events if event.status == 200]
+    return max(answered) + latency - min(event.at for event in events)
 
 
 def ideal_seconds(limits: ModelLimits, minute: float, items: int, case: Case, cost: int, latency: float) -> float:
@@ -138,12 +142,13 @@ def ideal_seconds(limits: ModelLimits, minute: float, items: int, case: Case, co
     return max(max(0.0, requests, tokens) + latency, items * latency / case.jobs)
 
 
-def run_case(case: Case, items: int, minute: float, latency: float) -> Result:
+def run_case(case: Case, items: int, minute: float, latency: float, folder: Path) -> Result:
     completion = 12
     with GroqStub(latency=latency, prompt_tokens=case.prompt_tokens, completion_tokens=completion) as stub:
         limits = {model: FREE_TIER[MODEL] for model in case.models}
         limiter = RateLimiter(minute=minute, limits=limits).attach(stub)
-        outcome = workload(stub.base_url, case.models, items, case.jobs, case.prompt_tokens)
+        done, failed = workload(stub, folder, case, items)
+        outcome = Outcome(done, failed, stub_seconds(limiter, case.models, latency))
         answered, refused = limiter.answered, limiter.refused
     cost = case.prompt_tokens + completion
     ideal = ideal_seconds(FREE_TIER[MODEL], minute, items, case, cost, latency)
@@ -178,16 +183,18 @@ def main() -> None:
     parser.add_argument("--pool-jobs", type=int, default=16)
     args = parser.parse_args()
     print(f"bench/ratelimit.py: python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load()}")
+    print("workload: the real adp CLI in a subprocess (adp casual ITEMS.jsonl -j JOBS -q)")
     print(
         f"{args.items} items per case; a minute lasts {args.minute} s; stub latency "
         f"{args.latency * 1000:.0f} ms; free-tier limits per model (30 RPM, 6000 TPM)"
     )
     cases = [
-        Case("RPM-bound", [MODEL], prompt_tokens=100, jobs=args.jobs),
-        Case("TPM-bound", [MODEL], prompt_tokens=400, jobs=args.jobs),
-        Case("pool of 7", POOL, prompt_tokens=400, jobs=args.pool_jobs, baseline="TPM-bound"),
+        Case("RPM-bound", [MODEL], prompt_tokens=110, jobs=args.jobs),
+        Case("TPM-bound", [MODEL], prompt_tokens=410, jobs=args.jobs),
+        Case("pool of 7", POOL, prompt_tokens=410, jobs=args.pool_jobs, baseline="TPM-bound"),
     ]
-    results = {case.name: run_case(case, args.items, args.minute, args.latency) for case in cases}
+    with tempfile.TemporaryDirectory(prefix="adp-bench-") as tmp:
+        results = {case.name: run_case(case, args.items, args.minute, args.latency, Path(tmp)) for case in cases}
     passed = [report(result) for result in results.values()]
     for result in results.values():
         if result.case.baseline is not None:
@@ -202,13 +209,6 @@ def report_pool(pool: Result, single: Result) -> bool:
         f"[{verdict(speedup >= POOL_TARGET)} >= {POOL_TARGET:.0f}x]"
     )
     return speedup >= POOL_TARGET
-
-
-def load() -> str:
-    try:
-        return " ".join(f"{value:.2f}" for value in os.getloadavg())
-    except (AttributeError, OSError):  # Windows has no load average
-        return "n/a"
 
 
 if __name__ == "__main__":
