@@ -352,6 +352,8 @@ class Scheduler:
         self._models: dict[str, _Model] = {}
         self._cancelled = False
         self._seq = 0
+        self._arrivals = 0
+        self._queue: dict[int, tuple[int, frozenset[str]]] = {}  # waiting thread -> (turn, models)
         # The thread that admits a request sends it, and httpx runs the response hook in that
         # thread: so a reply's ticket is the one its thread holds for that model.
         self._local = threading.local()
@@ -373,6 +375,8 @@ class Scheduler:
             raise ValueError("admit_any needs at least one model")
         me = threading.get_ident()
         with self._cond:
+            self._arrivals += 1
+            self._queue[me] = (self._arrivals, frozenset(models))
             try:
                 while True:
                     ticket = self._try_admit(models, tokens, me)
@@ -380,6 +384,8 @@ class Scheduler:
                         return ticket
             finally:
                 self._forget_waits(models, me)
+                del self._queue[me]
+                self._cond.notify_all()  # the next in line may be first now
 
     def _try_admit(self, models: Sequence[str], tokens: int, me: int) -> Ticket | None:
         """One look at the pool under the lock: admit, stop, or wait a slice (then None)."""
@@ -391,13 +397,21 @@ class Scheduler:
         if not delays:
             raise _soonest_stop([self._models[m].stop for m in models])
         ready = [model for model, (delay, _) in delays.items() if delay <= 0]
-        if ready:
+        if ready and self._first_in_line(me):
             weights = [self._headroom(self._models[m], now) + 1e-3 for m in ready]
             return self._charge(self._rng.choices(ready, weights)[0], tokens, now)
         model, (delay, limit) = min(delays.items(), key=lambda item: item[1][0])
         self._models[model].waits[me] = (limit, now + delay)
-        self._cond.wait(min(delay, self._slice))
+        # Not first in line with a slot free: the one ahead is being admitted and notifies.
+        self._cond.wait(min(delay, self._slice) if delay > 0 else self._slice)
         return None
+
+    def _first_in_line(self, me: int) -> bool:
+        """Whether no request that came earlier waits for any of the same models: slots go in
+        the order requests asked, so a batch's oldest item is not overtaken while its lines
+        come out in input order."""
+        turn, models = self._queue[me]
+        return not any(other < turn and others & models for other, others in self._queue.values())
 
     def _forget_waits(self, models: Sequence[str], me: int) -> None:
         for model in models:

@@ -669,3 +669,26 @@ def test_waiting_names_the_token_budget_when_tokens_bind() -> None:
 def _cancelled_admit(scheduler: Scheduler, model: str, tokens: int) -> None:
     with contextlib.suppress(Cancelled):
         scheduler.admit(model, tokens)
+
+
+def test_slots_go_to_waiting_requests_in_the_order_they_asked() -> None:
+    """A batch prints lines in input order, so its oldest item must not be overtaken by later
+    ones while they all wait for the same model."""
+    scheduler = Scheduler()
+    scheduler.refused(SMALL, parse_signal(429, {}, {"error": {"message": "Please try again in 0.3s."}}), 1)
+    admitted: list[int] = []
+    lock = threading.Lock()
+
+    def ask(number: int) -> None:
+        ticket = scheduler.admit(SMALL, 10)
+        with lock:
+            admitted.append(number)
+        scheduler.release(ticket)
+
+    threads = [threading.Thread(target=ask, args=(number,)) for number in range(6)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.02)  # each asks a little after the one before it
+    for thread in threads:
+        thread.join(timeout=5)
+    assert admitted == list(range(6))
