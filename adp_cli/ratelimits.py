@@ -339,9 +339,13 @@ class Scheduler:
         wall_clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         slice_seconds: float = 0.25,
+        daily_request_headers: bool = True,
     ) -> None:
         """``rpm``/``tpm`` are the user's hints (the server's figures win once known);
-        ``slice_seconds`` bounds any single sleep so no wait outlives its reason."""
+        ``slice_seconds`` bounds any single sleep so no wait outlives its reason.
+        ``daily_request_headers``: Groq's ``x-ratelimit-*-requests`` count the day's requests;
+        OpenAI's (and what servers relaying it send) count the minute's."""
+        self._request_budget = "rpd" if daily_request_headers else "rpm"
         self.max_wait = max_wait
         self._hints = (rpm, tpm)
         self._clock = clock
@@ -522,8 +526,9 @@ class Scheduler:
             if state.tpm.window is not None:
                 state.rpm.window = state.tpm.window
         if seen.limit_requests and seen.remaining_requests is not None:
-            _learn_budget(state.rpd, seen.limit_requests, seen.remaining_requests, seen.reset_requests, now)
-            _mirror(state.rpd, seen.remaining_requests - later, now, newest)
+            requests = state.rpd if self._request_budget == "rpd" else state.rpm
+            _learn_budget(requests, seen.limit_requests, seen.remaining_requests, seen.reset_requests, now)
+            _mirror(requests, seen.remaining_requests - later, now, newest)
 
     def _learn_refusal(self, model: str, state: _Model, signal: RateLimitSignal, wait: float, now: float) -> None:
         limit = signal.limit or ("capacity" if signal.status == 498 else "rate limit")

@@ -42,7 +42,11 @@ class ChatProvider:
         self.connection = connection
         self.settings = settings
         self.scheduler = Scheduler(
-            connection.max_wait, connection.rpm, connection.tpm, rng=random.Random(settings.seed)
+            connection.max_wait,
+            connection.rpm,
+            connection.tpm,
+            rng=random.Random(settings.seed),
+            daily_request_headers=self.daily_request_headers,
         )
         self._gone: set[str] = set()  # random picks the server said it does not serve
         self._client: groq.Groq | None = None
@@ -127,6 +131,7 @@ class ChatProvider:
 
     label: str  # the "provider" field of results
     ledger_server: str | None  # None: Groq spending, which the daily budget counts
+    daily_request_headers: bool  # Groq's request headers count the day, OpenAI's the minute
     models_hint: str  # how the user finds the models the server serves
 
     def make_client(self, hooks: Hooks) -> groq.Groq:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 class CompatibleProvider(ChatProvider):
     name = "openai"
+    daily_request_headers = False
 
     def __init__(self, connection: Connection, settings: Settings) -> None:
         if not connection.base_url:

@@ -27,6 +27,7 @@ class GroqProvider(ChatProvider):
     name = "groq"
     label = "groq"
     ledger_server = None
+    daily_request_headers = True
     models_hint = "run `adp models --live` to see the models Groq serves"
     server = Server(name="Groq", key_hint=f"check {KEY_VARIABLE}", errors="Groq API error")
 
