@@ -480,6 +480,7 @@ class Scheduler:
             self._learn_headers(model, state, snapshot, now)
             if signal is not None and signal.wait is not None:
                 self._learn_refusal(model, state, signal, signal.wait, now)
+            self._cond.notify_all()  # a refund may let the request first in line go sooner
 
     def refused(self, model: str, signal: RateLimitSignal, attempt: int) -> None:
         """A request to ``model`` came back refused for the ``attempt``-th time: hold the model
