@@ -215,13 +215,20 @@ def spending(report: LedgerReport, view: View) -> None:
     err_console().print(table)
 
 
+def _stdout_is_terminal() -> bool:
+    """Whether a live progress display may take stdout over: only when stdout is a terminal too
+    (then result lines print above the bar); else Rich would send them to stderr with the bar,
+    and ``adp ... > results.jsonl`` in a terminal would leave the file empty."""
+    return sys.stdout.isatty()
+
+
 @contextmanager
 def _batch_progress() -> Iterator[Any]:
     """A progress display on stderr; it gives a callback to call once per finished line."""
     from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(), TextColumn("[red]{task.fields[failed]} failed"), TimeElapsedColumn())
-    with Progress(*columns, console=err_console(), transient=True) as progress:
+    with Progress(*columns, console=err_console(), transient=True, redirect_stdout=_stdout_is_terminal()) as progress:
         task = progress.add_task("items", total=None, failed=0)
         failures = 0
 
