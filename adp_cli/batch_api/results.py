@@ -68,18 +68,18 @@ class Collection:
     task: Task
     batch: RemoteBatch
     ranges: Ranges | None = None
-    succeeded: int = 0
-    failed: int = 0
-    not_run: int = 0
-    calls: dict[str, Call] = field(default_factory=dict)
-    _spool: IO[bytes] = field(default_factory=lambda: tempfile.TemporaryFile(prefix="adp-results-"))
-    _slots: array = field(default_factory=lambda: array("q"))
-    _by_index: dict[int, int] = field(default_factory=dict)
-    _unpriced: set[str] = field(default_factory=set)
+    succeeded: int = field(default=0, init=False)
+    failed: int = field(default=0, init=False)
+    not_run: int = field(default=0, init=False)
+    calls: dict[str, Call] = field(default_factory=dict, init=False)  # the ledger rows, per model
+    _spool: IO[bytes] = field(init=False)
+    _slots: array = field(init=False)  # a part's items: where each one's line starts in the spool
+    _by_index: dict[int, int] = field(default_factory=dict, init=False)  # the same, for a batch by id
+    _unpriced: set[str] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
-        if self.ranges is not None:
-            self._slots = array("q", [-1]) * len(self.ranges)
+        self._slots = array("q", [-1]) * (0 if self.ranges is None else len(self.ranges))
+        self._spool = tempfile.TemporaryFile(prefix="adp-results-")
 
     def read(self, client: BatchClient) -> None:
         """Download the result files (when there are any) into the spool; then, if Groq left items
