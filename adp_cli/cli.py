@@ -23,6 +23,8 @@ from adp_cli.options import (
     TASK_OPTIONS,
     TASK_SPECIFIC,
     BaseUrlOpt,
+    BatchApiOpt,
+    BatchSizeOpt,
     BpmOpt,
     ConcurrencyOpt,
     DryRunOpt,
@@ -31,6 +33,7 @@ from adp_cli.options import (
     InputArg,
     InstrumentOpt,
     JsonOpt,
+    LimitOpt,
     MaxTokensOpt,
     MaxWaitOpt,
     ModelOpt,
@@ -49,12 +52,15 @@ from adp_cli.options import (
     ServiceTierOpt,
     StandardizedOpt,
     SubgenreOpt,
+    TargetArg,
     TemperatureOpt,
     TextureOpt,
     TimeoutOpt,
     TpmOpt,
     VerboseOpt,
     VocalsOpt,
+    WaitOpt,
+    WindowOpt,
 )
 from adp_cli.scales import POETIC_LEVEL_DEFAULT
 
@@ -157,6 +163,10 @@ def generate(
     price: PriceOpt = None,
     concurrency: ConcurrencyOpt = 4,
     output: OutputOpt = None,
+    batch_api: BatchApiOpt = False,
+    wait: WaitOpt = False,
+    window: WindowOpt = "24h",
+    batch_size: BatchSizeOpt = None,
     prompts_dir: PromptsDirOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -195,6 +205,10 @@ def generate(
             dry_run=dry_run,
             concurrency=concurrency,
             output=output,
+            batch_api=batch_api,
+            wait=wait,
+            window=window,
+            batch_size=batch_size,
         )
         status = render.generation(generate.run(request), render.View(as_json, quiet))
     raise typer.Exit(status)
@@ -272,6 +286,102 @@ def cost_command(
             render.spending(cost.spending(days), view)
         else:
             render.cost(cost.cost(text, file, tokens, output_tokens, model), view)
+
+
+batch_app = typer.Typer(
+    name="batch",
+    help="Groq Batch API jobs (adp casual|structure|bpm --batch-api -o FILE): status, wait, results, cancel, list.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(batch_app)
+
+
+@batch_app.command("status", help="Where a job's batches stand (TARGET: its -o file, its state file, or a batch id).")
+def batch_status_command(
+    target: TargetArg,
+    as_json: JsonOpt = False,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = 60.0,
+    max_retries: RetriesOpt = 2,
+    verbose: VerboseOpt = False,
+) -> None:
+    with _reported(verbose):
+        from adp_cli import render
+        from adp_cli.commands import batch
+        from adp_cli.providers import Connection
+
+        render.batch_status(batch.status(target, Connection(base_url, timeout, max_retries)), render.View(as_json))
+
+
+@batch_app.command("wait", help="Poll until every batch has ended; a job's results are then written to its -o file.")
+def batch_wait_command(
+    target: TargetArg,
+    quiet: QuietOpt = False,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = 60.0,
+    max_retries: RetriesOpt = 2,
+    verbose: VerboseOpt = False,
+) -> None:
+    with _reported(verbose):
+        from adp_cli import render
+        from adp_cli.commands import batch
+        from adp_cli.providers import Connection
+
+        status = render.batch_api(batch.wait(target, Connection(base_url, timeout, max_retries)), render.View(quiet=quiet))
+    raise typer.Exit(status)
+
+
+@batch_app.command("results", help="Collect the finished batches of a job into its -o file, or print one finished batch's lines.")
+def batch_results_command(
+    target: TargetArg,
+    quiet: QuietOpt = False,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = 60.0,
+    max_retries: RetriesOpt = 2,
+    verbose: VerboseOpt = False,
+) -> None:
+    with _reported(verbose):
+        from adp_cli import render
+        from adp_cli.commands import batch
+        from adp_cli.providers import Connection
+
+        status = render.batch_api(batch.results(target, Connection(base_url, timeout, max_retries)), render.View(quiet=quiet))
+    raise typer.Exit(status)
+
+
+@batch_app.command("cancel", help="Cancel a job's unfinished batches (or one batch); a rerun sends what they did not run.")
+def batch_cancel_command(
+    target: TargetArg,
+    as_json: JsonOpt = False,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = 60.0,
+    max_retries: RetriesOpt = 2,
+    verbose: VerboseOpt = False,
+) -> None:
+    with _reported(verbose):
+        from adp_cli import render
+        from adp_cli.commands import batch
+        from adp_cli.providers import Connection
+
+        render.batch_cancelled(batch.cancel(target, Connection(base_url, timeout, max_retries)), render.View(as_json))
+
+
+@batch_app.command("list", help="The account's batches, newest first.")
+def batch_list_command(
+    limit: LimitOpt = 20,
+    as_json: JsonOpt = False,
+    base_url: BaseUrlOpt = None,
+    timeout: TimeoutOpt = 60.0,
+    max_retries: RetriesOpt = 2,
+    verbose: VerboseOpt = False,
+) -> None:
+    with _reported(verbose):
+        from adp_cli import render
+        from adp_cli.commands import batch
+        from adp_cli.providers import Connection
+
+        render.batch_list(batch.listing(Connection(base_url, timeout, max_retries), limit), render.View(as_json))
 
 
 def _version(value: bool) -> None:

@@ -83,6 +83,13 @@ class BadReplyError(GenerationError):
     kind = "bad_reply"
 
 
+class NotRun(GenerationError):
+    """A Batch API request Groq never ran (its batch expired, was cancelled or failed validation):
+    nothing was billed, and a rerun with -o sends it again."""
+
+    kind = "not_run"
+
+
 class Interrupted(AdpError):
     """The run was stopped (Ctrl-C, or a failed write) before this item was sent."""
 

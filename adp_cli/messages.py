@@ -62,6 +62,13 @@ def prompts_dir(override: Path | None = None) -> Path:
         return override
     if env := os.environ.get("ADP_PROMPTS_DIR"):
         return Path(env)
+    return _shipped_prompts_dir()
+
+
+@cache
+def _shipped_prompts_dir() -> Path:
+    """Looked up once: importlib.resources costs more than building a whole item's messages, and
+    a batch asks for every item."""
     from importlib.resources import files
 
     return Path(str(files("adp_cli.prompt_files")))

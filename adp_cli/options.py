@@ -86,6 +86,14 @@ PriceOpt = Annotated[Optional[str], typer.Option("--price", metavar="IN,OUT", he
 ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", "-j", min=1, max=256, help="Requests in flight for a batch.")]
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", dir_okay=False, metavar="FILE", help="Batch: append JSON lines here and skip items already done.")]
 
+# Groq's Batch API.
+BatchApiOpt = Annotated[bool, typer.Option("--batch-api", help="Send the batch through Groq's Batch API: half price, results within --window; needs -o.")]
+WaitOpt = Annotated[bool, typer.Option("--wait", help="With --batch-api: keep polling until the results are written.")]
+WindowOpt = Annotated[str, typer.Option("--window", metavar="24h..7d", help="With --batch-api: Groq's completion window.")]
+BatchSizeOpt = Annotated[Optional[int], typer.Option("--batch-size", min=1, help="With --batch-api: at most N requests per batch (default: Groq's maximum).", show_default=False)]
+TargetArg = Annotated[str, typer.Argument(metavar="TARGET", help="The -o file of a batch job, its state file, or a batch id.", show_default=False)]
+LimitOpt = Annotated[int, typer.Option("--limit", min=1, max=10_000, help="At most N batches, newest first.")]
+
 # The options only some generation commands offer: each offers the item fields and settings its
 # task reads (the others keep their defaults).
 WIZARD_ONLY = frozenset({"instrument", "vocals", "bpm"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from adp_cli.accounting.tokens import count_tokens
 from adp_cli.errors import TokenLimitError
@@ -30,6 +31,10 @@ class Prepared:
     messages: Messages
     temperature: float
     max_tokens: int
+
+    def body(self, model: str) -> dict[str, Any]:
+        """The chat-completion request for ``model``, as a Batch API line carries it."""
+        return {"model": model, "messages": self.messages, "temperature": self.temperature, "max_tokens": self.max_tokens}
 
     @property
     def prompt_text(self) -> str:

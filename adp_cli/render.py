@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from adp_cli.batch import Line, Pulse, Totals
+    from adp_cli.batch_api.events import BatchDryRun, BatchRun, BatchView, Finished, JobEnd, JobStatus, Snapshot
     from adp_cli.commands.cost import CostReport, LedgerReport
     from adp_cli.commands.generate import Outcome
     from adp_cli.generation import DryRun
@@ -75,9 +76,14 @@ def usd(amount: float) -> str:
 
 def generation(outcome: Outcome, view: View) -> ExitStatus:
     """Show what a generation command returned, and say what the process exits with."""
+    from adp_cli.batch_api.events import BatchDryRun, BatchRun
     from adp_cli.generation import DryRun
     from adp_cli.results import Answer
 
+    if isinstance(outcome, BatchRun):
+        return batch_api(outcome, view)
+    if isinstance(outcome, BatchDryRun):
+        return batch_dry_run(outcome, view)
     if isinstance(outcome, DryRun):
         dry_run(outcome, view)
         return outcome.exit_status
@@ -224,6 +230,13 @@ def spending(report: LedgerReport, view: View) -> None:
     err_console().print(table)
 
 
+def _stdout_is_terminal() -> bool:
+    """Whether a live progress display may take stdout over: only when stdout is a terminal too
+    (then result lines print above the bar); else Rich would send them to stderr with the bar,
+    and ``adp ... > results.jsonl`` in a terminal would leave the file empty."""
+    return sys.stdout.isatty()
+
+
 class _Silent:
     """Progress for ``--quiet``: nothing."""
 
@@ -273,7 +286,7 @@ def _batch_progress() -> Iterator[_Progress]:
         TimeElapsedColumn(),
         TextColumn("[yellow]{task.fields[waiting]}"),
     )
-    with Progress(*columns, console=err_console(), transient=True) as progress:
+    with Progress(*columns, console=err_console(), transient=True, redirect_stdout=_stdout_is_terminal()) as progress:
         yield _Progress(progress)
 
 
@@ -291,3 +304,261 @@ def _batch_summary(totals: Totals) -> None:
         f"{totals.items_per_second:.1f}",
     )
     err_console().print(table)
+
+
+# Groq's Batch API: a job's lines on stdout; what it submitted, where it stands and how each
+# batch ended on stderr; ``adp batch status`` and ``list`` as listings on stdout.
+
+_STATUS_TEXT = {
+    "validating": "Groq is validating the request file",
+    "in_progress": "running",
+    "finalizing": "finalizing: Groq is writing the results",
+    "cancelling": "cancelling: requests already running finish first",
+}
+
+
+def _batch_name(batch: BatchView) -> str:
+    return f"batch {batch.batch_id}" + ("" if batch.part is None else f" (part {batch.part + 1})")
+
+
+def _standing(batch: BatchView) -> str:
+    """Where a batch stands, in a few words."""
+    if batch.terminal:
+        return f"{batch.status}; collected once the batches before it are"
+    text = _STATUS_TEXT.get(batch.status, batch.status)
+    if batch.status == "in_progress":
+        text += f": {batch.done} of {batch.items} done ({batch.failed} failed)"
+    return text
+
+
+def _finished_text(ended: Finished) -> str:
+    """The one line each terminal state gets."""
+    batch, status = ended.batch, ended.batch.status
+    tally = f"{ended.succeeded} succeeded, {ended.failed} failed"
+    rerun = "rerun the same command to send them again"
+    if status == "completed":
+        return f"{_batch_name(batch)} completed: {tally}" + (f", {ended.not_run} not run ({rerun})" if ended.not_run else "")
+    if status == "failed":
+        why = ended.errors[0] if ended.errors else "Groq gave no reason"
+        more = f" (and {len(ended.errors) - 1} more)" if len(ended.errors) > 1 else ""
+        return f"{_batch_name(batch)} failed validation: {why}{more}; its {ended.not_run} items are error lines"
+    if status == "expired":
+        return (
+            f"{_batch_name(batch)} expired at the end of its {ended.window} window: {tally}, {ended.not_run} not run; "
+            f"{rerun} (a longer --window helps)"
+        )
+    if status == "cancelled":
+        return f"{_batch_name(batch)} cancelled: {tally}, {ended.not_run} not run; {rerun}"
+    return f"{_batch_name(batch)} ended {status}: {tally}, {ended.not_run} not run"
+
+
+class _JobDisplay:
+    """stderr for a Batch API run: one-line messages, and a progress bar from Groq's
+    ``request_counts`` while the run waits (Rich prints the messages above it)."""
+
+    def __init__(self, view: View) -> None:
+        self._quiet = view.quiet
+        self._progress: Any = None
+        self._task: Any = None
+
+    def say(self, text: str) -> None:
+        if not self._quiet:
+            from rich.markup import escape
+
+            err_console().print(escape(text), soft_wrap=True, highlight=False)
+
+    def snapshot(self, shown: Snapshot) -> None:
+        if self._quiet:
+            return
+        if not shown.waiting:
+            for batch in shown.batches:
+                if not batch.collected:
+                    self.say(f"{_batch_name(batch)}: {_standing(batch)}")
+            return
+        if self._progress is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            self._progress = Progress(*columns, console=err_console(), transient=True, redirect_stdout=_stdout_is_terminal())
+            self._progress.start()
+            self._task = self._progress.add_task("batch requests")
+        from collections import Counter
+
+        statuses = Counter("collected" if batch.collected else batch.status for batch in shown.batches)
+        described = ", ".join(f"{count} {status}" for status, count in statuses.items())
+        self._progress.update(
+            self._task,
+            total=sum(batch.items for batch in shown.batches),
+            completed=sum(batch.done for batch in shown.batches),
+            description=f"batches: {described}",
+        )
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def batch_api(run: BatchRun, view: View) -> ExitStatus:
+    """Result lines on stdout as they are collected; on stderr a line per batch submitted and per
+    batch that ends, the standing (or a progress bar while waiting), then the summary."""
+    from adp_cli.batch import Line
+    from adp_cli.batch_api.events import Finished, JobEnd, Snapshot, Submitted
+
+    display = _JobDisplay(view)
+    end: JobEnd | None = None
+    try:
+        for event in run:
+            if isinstance(event, Line):
+                out_json(event.fields)
+            elif isinstance(event, Submitted):
+                display.say(
+                    f"submitted batch {event.batch_id} (part {event.part + 1}): {event.items} requests, "
+                    f"{event.bytes} bytes, window {event.window}"
+                )
+            elif isinstance(event, Snapshot):
+                display.snapshot(event)
+            elif isinstance(event, Finished):
+                display.say(_finished_text(event))
+            elif isinstance(event, JobEnd):
+                end = event
+    finally:
+        display.close()
+    assert end is not None, "a Batch API run ends with JobEnd"
+    _job_end(end, display, view)
+    return end.exit_status
+
+
+def _job_end(end: JobEnd, display: _JobDisplay, view: View) -> None:
+    if end.unsubmitted:
+        display.say("the submission was interrupted: rerun the same command to submit the remaining items")
+    if end.outstanding:
+        where = f"`adp batch wait {end.output}`" if end.output else "`adp batch wait`"
+        display.say(
+            f"{end.outstanding} batch(es) still at Groq: rerun the same command (or {where}) to collect "
+            f"the results, --wait to wait for them; the job is in {end.state_file}"
+        )
+    elif end.totals.items == 0 and end.output is not None:
+        display.say(f"nothing to send: every item already has a result in {end.output}")
+    if not view.quiet and end.totals.items:
+        _batch_summary(end.totals)
+
+
+def batch_dry_run(shown: BatchDryRun, view: View) -> ExitStatus:
+    """One JSON object with ``--json``; else the estimate table on stderr (nothing was sent)."""
+    rows = []
+    for entry in shown.estimate.models.values():
+        costs = {
+            f"{mode}_{part}_usd": entry.cost(batch=mode == "batch", replies=part == "max")
+            for mode in ("sync", "batch")
+            for part in ("prompt", "max")
+        }
+        rows.append({"model": entry.model, "requests": entry.items, "prompt_tokens": entry.prompt_tokens, "max_completion_tokens": entry.max_completion_tokens, **costs})
+    if view.as_json:
+        out_json(
+            {
+                "task": shown.task,
+                "requests": shown.requests,
+                "batches": shown.batches,
+                "bytes": shown.bytes,
+                "unsendable": shown.unsendable,
+                "first_error": shown.first_error,
+                "models": rows,
+            }
+        )
+    if view.quiet or view.as_json:
+        return shown.exit_status
+    console = err_console()
+    console.print(
+        f"[bold]{shown.task}[/]: {shown.requests} requests in {shown.batches} batch file(s), {shown.bytes} bytes; nothing was sent",
+        soft_wrap=True,
+    )
+    if shown.first_error:
+        from rich.markup import escape
+
+        console.print(f"[red]{shown.unsendable} item(s) cannot be sent[/] ({escape(shown.first_error)})", soft_wrap=True)
+    totals = {key: sum(row[key] for row in rows) for key in ("sync_prompt_usd", "sync_max_usd", "batch_prompt_usd", "batch_max_usd")}
+    modes = ("synchronous (USD)", "Batch API (USD)")
+    costs = _table("Estimated cost", "", *modes, justify_right=modes)
+    costs.add_row("prompts only", usd(totals["sync_prompt_usd"]), usd(totals["batch_prompt_usd"]))
+    costs.add_row("with every reply at max_tokens", usd(totals["sync_max_usd"]), usd(totals["batch_max_usd"]))
+    console.print(costs)
+    counts = ("requests", "prompt tokens", "max reply tokens")
+    table = _table("Requests per model", "model", *counts, justify_right=counts)
+    for row in rows:
+        table.add_row(row["model"], str(row["requests"]), str(row["prompt_tokens"]), str(row["max_completion_tokens"]))
+    console.print(table)
+    return shown.exit_status
+
+
+def _view_json(batch: BatchView) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {**asdict(batch), "done": batch.done}
+
+
+def _local_time(stamp: int | None) -> str:
+    from datetime import datetime
+
+    return "" if stamp is None else datetime.fromtimestamp(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _listing(title: str, columns: Sequence[str], rows: list[list[str]]) -> None:
+    """A listing on stdout: a table on a terminal, tab-separated lines with a header row when piped."""
+    if not sys.stdout.isatty():
+        for cells in [list(columns), *rows]:
+            out("\t".join(cell.replace("\t", " ") for cell in cells))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    table = _table(title, *columns)
+    for cells in rows:
+        table.add_row(*(escape(cell) for cell in cells))
+    Console(highlight=False).print(table)
+
+
+def batch_status(status: JobStatus, view: View) -> None:
+    """A job's batches (or one batch): JSON, or a listing on stdout."""
+    if view.as_json:
+        out_json(
+            {
+                "task": status.task,
+                "output": None if status.output is None else str(status.output),
+                "state_file": None if status.state_file is None else str(status.state_file),
+                "unsubmitted": status.unsubmitted,
+                "batches": [_view_json(batch) for batch in status.batches],
+            }
+        )
+        return
+    rows = [
+        ["" if batch.part is None else str(batch.part + 1), batch.batch_id, "collected" if batch.collected else batch.status, f"{batch.done}/{batch.items}", str(batch.failed), _local_time(batch.expires_at)]
+        for batch in status.batches
+    ]
+    title = f"Batch job: {status.task} -> {status.output}" if status.output else None
+    _listing(title or "Batch", ("part", "batch", "status", "done", "failed", "expires"), rows)
+    if status.unsubmitted:
+        err_console().print("the submission was interrupted: rerun the generation command to submit the remaining items", soft_wrap=True, highlight=False)
+
+
+def batch_cancelled(batches: tuple[BatchView, ...], view: View) -> None:
+    """What was asked to stop: JSON on stdout, or a line per batch on stderr."""
+    if view.as_json:
+        out_json([_view_json(batch) for batch in batches])
+        return
+    console = err_console()
+    if not batches:
+        console.print("nothing to cancel: every batch of the job has ended", highlight=False)
+    for batch in batches:
+        console.print(f"{_batch_name(batch)}: {batch.status}, {batch.done} of {batch.items} had run", highlight=False, soft_wrap=True)
+
+
+def batch_list(batches: list[BatchView], view: View) -> None:
+    """The account's batches: JSON, or a listing on stdout."""
+    if view.as_json:
+        out_json([_view_json(batch) for batch in batches])
+        return
+    rows = [
+        [batch.batch_id, batch.status, f"{batch.done}/{batch.items}", str(batch.failed), batch.task or "", _local_time(batch.created_at)]
+        for batch in batches
+    ]
+    _listing("Groq batches, newest first", ("batch", "status", "done", "failed", "adp task", "created"), rows)

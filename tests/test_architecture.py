@@ -22,6 +22,7 @@ CLI_LAYER = {"adp_cli.cli", "adp_cli.options", "adp_cli.render", "adp_cli.__main
 LAYERS: list[tuple[int, str]] = [
     (5, "adp_cli.commands"),
     (4, "adp_cli.batch"),
+    (4, "adp_cli.batch_api"),
     (4, "adp_cli.generation"),
     (3, "adp_cli.providers"),
     (2, "adp_cli.tasks"),

@@ -628,3 +628,20 @@ def test_a_failed_write_to_output_stops_the_run_with_one_line(groq: GroqStub, tm
     assert result.stderr == "adp: error: cannot write --output /dev/full: No space left on device; the run stopped\n"
     assert len(groq.chat_requests) <= 4
     assert Path("/dev/full").is_char_device()
+
+
+def test_results_stay_on_stdout_while_a_progress_bar_is_drawn_on_a_terminal(
+    groq: GroqStub, adp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With stderr on a terminal and stdout redirected (``adp ... > out.jsonl``), the live bar must
+    not take stdout over: Rich would print the result lines on stderr and leave the file empty."""
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # Rich draws as on a terminal; stdout is a pipe
+    monkeypatch.setenv("TTY_INTERACTIVE", "1")
+    groq.latency = 0.05
+    source = write_jsonl(tmp_path / "items.jsonl", wizard_items(10))
+
+    result = adp("casual", str(source), "-j", "1", "-m", MODEL)
+
+    assert result.returncode == 0, result.stderr
+    assert [line["index"] for line in json_lines(result.stdout)] == list(range(10))
+    assert '"index"' not in result.stderr

@@ -63,6 +63,23 @@ ALL_GROQ_MODELS: list[GroqModel] = list(GroqModel)
 
 BPM_MODEL = GroqModel.LLAMA_3_3_70B_VERSATILE
 
+# The chat models Groq's Batch API runs (console.groq.com/docs/batch); a random pick for a batch
+# job comes from these, and a named model outside them is sent with a warning.
+BATCH_MODELS: frozenset[str] = frozenset(
+    {
+        GroqModel.GPT_OSS_20B.value,
+        GroqModel.GPT_OSS_120B.value,
+        GroqModel.LLAMA_4_SCOUT_17B.value,
+        GroqModel.LLAMA_3_3_70B_VERSATILE.value,
+        GroqModel.LLAMA_3_1_8B_INSTANT.value,
+        GroqModel.LLAMA_GUARD_4_12B.value,
+    }
+)
+
+# Groq's Batch API bills every token at half the synchronous price (console.groq.com/docs/batch;
+# older copies of that page said 25% off, so ADP_PRICES_FILE can set a model's ``batch`` factor).
+BATCH_PRICE_FACTOR = 0.5
+
 
 class Category(str, Enum):
     TEXT = "text"
@@ -140,10 +157,17 @@ class Price:
     output: float
     unit: str
     source: str
+    batch_factor: float = BATCH_PRICE_FACTOR  # the Batch API's price as a share of this one
 
     @property
     def estimate(self) -> bool:
         return self.source.startswith("guide")
+
+    @property
+    def batch(self) -> Price:
+        """What the same model costs through the Batch API (already a batch price: no further discount)."""
+        factor = self.batch_factor
+        return Price(self.input * factor, self.output * factor, self.unit, f"{self.source}, batch x{factor:g}", 1.0)
 
 
 def model_id(model: str | GroqModel) -> str:
@@ -195,7 +219,7 @@ def _genai_price(model: str) -> Price | None:
 
 @cache
 def _override_prices(path: str | None) -> dict[str, Price]:
-    """Prices from ``ADP_PRICES_FILE``: ``{model: {input, output, unit?}}`` or ``{model: flat}``."""
+    """Prices from ``ADP_PRICES_FILE``: ``{model: {input, output, unit?, batch?}}`` or ``{model: flat}``."""
     if not path:
         return {}
     try:
@@ -213,14 +237,16 @@ def _override_prices(path: str | None) -> dict[str, Price]:
                 paid_in = float(entry.get("input", entry.get("output")))
                 paid_out = float(entry.get("output", paid_in))
                 unit = str(entry.get("unit", TOKENS))
+                batch = float(entry.get("batch", BATCH_PRICE_FACTOR))
             else:
                 paid_in = paid_out = float(entry)
                 unit = TOKENS
+                batch = BATCH_PRICE_FACTOR
         except (TypeError, ValueError) as error:
             raise ConfigError(f"ADP_PRICES_FILE {path}: bad price for {model!r}: {entry!r}") from error
-        if not (math.isfinite(paid_in) and math.isfinite(paid_out)) or paid_in < 0 or paid_out < 0:
+        if not all(math.isfinite(value) and value >= 0 for value in (paid_in, paid_out, batch)):
             raise ConfigError(f"ADP_PRICES_FILE {path}: price for {model!r} must be a finite amount >= 0")
-        overrides[str(model)] = Price(paid_in, paid_out, unit, "ADP_PRICES_FILE")
+        overrides[str(model)] = Price(paid_in, paid_out, unit, "ADP_PRICES_FILE", batch)
     return overrides
 
 
@@ -327,10 +353,13 @@ def calculate_cost(total_tokens: int, model: str | GroqModel) -> float:
     return round_cost(total_tokens / 1_000_000 * GROQ_PRICING[model])
 
 
-def usage_cost(prompt_tokens: int, completion_tokens: int, model: str | GroqModel) -> float:
-    """What a real call cost: prompt tokens at the input price, completion tokens at the output price."""
+def usage_cost(prompt_tokens: int, completion_tokens: int, model: str | GroqModel, *, batch: bool = False) -> float:
+    """What a real call cost: prompt tokens at the input price, completion tokens at the output price
+    (through the Batch API with ``batch``)."""
     price = price_of(model_id(model))
-    return 0.0 if price is None else priced(prompt_tokens, completion_tokens, price)
+    if price is None:
+        return 0.0
+    return priced(prompt_tokens, completion_tokens, price.batch if batch else price)
 
 
 def priced(prompt_tokens: int, completion_tokens: int, price: Price) -> float:

@@ -117,6 +117,25 @@ def spent_today() -> float:
     return _round_cost(sum(entry.cost_usd for entry in entries() if entry.day == today and entry.server is None))
 
 
+def check_estimate(estimate_usd: float) -> None:
+    """Refuse work estimated at ``estimate_usd`` (a Batch API job, paid later) when today's spend
+    plus the estimate would pass ``ADP_DAILY_BUDGET_USD``."""
+    budget = _budget()
+    if budget is None:
+        return
+    spent = spent_today()
+    if spent + estimate_usd > budget:
+        raise BudgetExceededError(
+            f"daily budget would be passed: ${spent:.6f} spent today plus ${estimate_usd:.6f} estimated "
+            f"for this batch job is over ${budget:.2f} ({BUDGET_ENV}); nothing was submitted"
+        )
+
+
+def budget_set() -> bool:
+    """Whether ``ADP_DAILY_BUDGET_USD`` is set (a batch job then counts its estimate exactly)."""
+    return _budget() is not None
+
+
 def _budget() -> float | None:
     """The configured daily budget; a typo must not silently mean "no budget", hence ConfigError."""
     raw = os.environ.get(BUDGET_ENV, "").strip()

@@ -58,13 +58,26 @@ def count_tokens(text: str) -> int:
     """The number of o200k_base tokens in ``text`` (special-token text counts as plain text)."""
     if not text:
         return 0
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates: counted as U+FFFD, as tiktoken itself does
-        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    text = _encodable(text)
     if len(text) > _SMALL_TEXT:
         return len(_full_encoder().encode_ordinary(text))
     return len(_encoder_for(text).encode_ordinary(text))
+
+
+def count_tokens_in_bulk(text: str) -> int:
+    """``count_tokens`` for a caller about to count thousands of texts (a Batch API estimate): the
+    full encoder costs ~0.5 s and ~75 MB once, then ~70 us a prompt, where the per-text encoders
+    cost ~3 ms each."""
+    return len(_full_encoder().encode_ordinary(_encodable(text))) if text else 0
+
+
+def _encodable(text: str) -> str:
+    """Lone surrogates are counted as U+FFFD, as tiktoken itself does."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def _encoder_for(text: str) -> tiktoken.Encoding:

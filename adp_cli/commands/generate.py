@@ -8,17 +8,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from adp_cli import batch
+from adp_cli.batch_api.events import BatchDryRun, BatchRun
+from adp_cli.batch_api.state import state_path
 from adp_cli.errors import UsageError
 from adp_cli.generation import DryRun, dry_run
-from adp_cli.inputs import open_source
+from adp_cli.inputs import Source, open_source
 from adp_cli.items import Flags
 from adp_cli.prepared import prepare
-from adp_cli.providers import Connection, open_provider
+from adp_cli.providers import Connection, open_provider, provider_name
+from adp_cli.providers.groq import GroqProvider
 from adp_cli.results import Result
 from adp_cli.settings import Settings
 from adp_cli.tasks import Task
 
-Outcome = Result | DryRun | Iterator[batch.Line | batch.Totals]
+Outcome = Result | DryRun | Iterator[batch.Line | batch.Totals] | BatchRun | BatchDryRun
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,10 @@ class Request:
     dry_run: bool = False
     concurrency: int = 4
     output: Path | None = None
+    batch_api: bool = False  # through Groq's Batch API instead of one request per item
+    wait: bool = False  # Batch API: poll until the results are written
+    window: str = "24h"  # Batch API completion window
+    batch_size: int | None = None  # Batch API: requests per batch at most (None: Groq's maximum)
 
 
 def run(request: Request) -> Outcome:
@@ -42,6 +49,15 @@ def run(request: Request) -> Outcome:
         raise UsageError("no input: give a YAML/JSON/JSONL file, - for stdin, or field flags such as --genre")
     source = open_source(request.input)
     task, settings = request.task, request.settings
+    if request.wait and not request.batch_api:
+        raise UsageError("--wait goes with --batch-api (a synchronous run always waits)")
+    if request.batch_api:
+        return _batch_api(request, source)
+    if request.output is not None and state_path(request.output).exists():
+        raise UsageError(
+            f"-o {request.output} has a Batch API job in progress ({state_path(request.output)}); "
+            "finish it (rerun with --batch-api, or `adp batch wait`) before sending its items again"
+        )
     provider = open_provider(request.provider, request.connection, settings)
     if source.batch:
         if request.dry_run:
@@ -54,3 +70,34 @@ def run(request: Request) -> Outcome:
         return dry_run(task, item, settings, provider)
     provider.start()
     return provider.answer(prepare(task, item, settings))
+
+
+def _batch_api(request: Request, source: Source) -> BatchRun | BatchDryRun:
+    """``--batch-api``: a job from the state file beside ``-o``, or its dry-run estimate (the
+    engine is imported only here: a one-shot must not pay for it)."""
+    from adp_cli.batch_api import estimate, job
+    from adp_cli.batch_api.request_files import MAX_REQUESTS, Limits
+
+    chosen = provider_name(request.provider, request.connection)
+    if chosen != GroqProvider.name:
+        raise UsageError(f"--batch-api is Groq's Batch API; it cannot run with --provider {chosen}")
+    if not source.batch:
+        raise UsageError("--batch-api takes a batch: a .jsonl file or a JSON array")
+    if request.batch_size is not None and not 0 < request.batch_size <= MAX_REQUESTS:
+        raise UsageError(f"--batch-size {request.batch_size}: Groq takes 1 to {MAX_REQUESTS} requests per batch")
+    limits = Limits(max_requests=request.batch_size or MAX_REQUESTS)
+    if request.dry_run:
+        return estimate.dry_run(request.task, source, request.flags, request.settings, limits)
+    if request.output is None:
+        raise UsageError("--batch-api needs -o FILE: its results arrive later, and the job's state is kept beside that file")
+    spec = job.JobSpec(
+        task=request.task,
+        input=request.input or "-",
+        output=request.output,
+        flags=request.flags,
+        settings=request.settings,
+        window=request.window,
+        wait=request.wait,
+        limits=limits,
+    )
+    return job.run(spec, source, request.connection)

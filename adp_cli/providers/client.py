@@ -90,7 +90,7 @@ def complete(
     )
 
 
-def _error_fields(error: groq.APIStatusError) -> tuple[str, str]:
+def error_fields(error: groq.APIStatusError) -> tuple[str, str]:
     """The ``{"error": {"message", "code"}}`` body most servers send, tolerating other shapes."""
     body: Any = error.body
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
@@ -106,7 +106,7 @@ def translate(error: groq.APIStatusError, server: Server, model: str) -> AdpErro
     refused = rate_limited_from(error, model)
     if refused is not None:
         return refused
-    code, message = _error_fields(error)
+    code, message = error_fields(error)
     status = error.status_code
     if code in _MODEL_GONE or is_unknown_model(status, error.body) or (status == 404 and "model" in message.lower()):
         return ModelUnavailableError(f"model {model} is not available ({code or status}): {message}", model=model)

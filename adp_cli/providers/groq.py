@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from adp_cli.accounting import catalog
 from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS
 from adp_cli.errors import ConfigError
+from adp_cli.providers.base import Connection
 from adp_cli.providers.chat import ChatProvider, Hooks
 from adp_cli.providers.client import Server
 
@@ -32,30 +33,38 @@ class GroqProvider(ChatProvider):
     server = Server(name="Groq", key_hint=f"check {KEY_VARIABLE}", errors="Groq API error")
 
     def make_client(self, hooks: Hooks) -> groq.Groq:
-        """``GROQ_API_KEY`` must be set; ``GROQ_BASE_URL`` (or ``--base-url``) is honoured."""
-        if not os.environ.get(KEY_VARIABLE):
-            raise ConfigError(
-                f"{KEY_VARIABLE} is not set: export it or put it in .env (or try --provider offline / --dry-run)"
-            )
-        import groq
-
-        return groq.Groq(
-            base_url=self.connection.base_url or None,
-            timeout=self.connection.timeout,
-            max_retries=self.connection.max_retries,
-            http_client=groq.DefaultHttpxClient(event_hooks=hooks),
-        )
+        return groq_client(self.connection, hooks)
 
     def models(self, prepared: Prepared) -> list[str]:
-        """The named model, else the task's own (bpm), else the guide's random pool."""
-        if prepared.settings.model:
-            return [prepared.settings.model]
-        if prepared.task.model:
-            return [prepared.task.model]
-        return [model.value for model in TEXT_GENERATION_MODELS]
+        return groq_models(prepared)
 
     def price_of(self, model: str) -> catalog.Price | None:
         price = catalog.price_of(model)
         if price is None:
             log.warning("no price known for %s; its cost is reported as 0", model)
         return price
+
+
+def groq_models(prepared: Prepared) -> list[str]:
+    """The models a request may go to on Groq: the named one, else the task's own (bpm), else
+    the guide's random pool."""
+    if prepared.settings.model:
+        return [prepared.settings.model]
+    if prepared.task.model:
+        return [prepared.task.model]
+    return [model.value for model in TEXT_GENERATION_MODELS]
+
+
+def groq_client(connection: Connection, hooks: Hooks | None = None) -> groq.Groq:
+    """A groq SDK client for the Groq API (chat, and the Batch API's files and batches):
+    ``GROQ_API_KEY`` must be set; ``GROQ_BASE_URL`` (or ``--base-url``) is honoured."""
+    if not os.environ.get(KEY_VARIABLE):
+        raise ConfigError(f"{KEY_VARIABLE} is not set: export it or put it in .env (or try --provider offline / --dry-run)")
+    import groq
+
+    return groq.Groq(
+        base_url=connection.base_url or None,
+        timeout=connection.timeout,
+        max_retries=connection.max_retries,
+        http_client=groq.DefaultHttpxClient(event_hooks=hooks or {}),
+    )
