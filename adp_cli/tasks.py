@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from adp_cli import offline
-from adp_cli.accounting.catalog import BPM_MODEL
-from adp_cli.errors import BadReplyError
+from adp_cli.accounting.catalog import BPM_MODEL, REASONING_CHOICES
+from adp_cli.errors import BadReplyError, UsageError
 from adp_cli.items import Flags, bpm_item, wizard_item
 from adp_cli.messages import Messages, bpm_messages, casual_messages, structure_messages
 from adp_cli.results import Answer, BpmEstimationResult, GenerationResult, Usage
@@ -36,6 +36,11 @@ class Settings:
     max_tokens: int | None = None
     poetic_level: int = POETIC_LEVEL_DEFAULT
     prompts_dir: Path | None = None
+    reasoning: str | None = None  # None: reasoning models reason as little as they allow
+
+    def __post_init__(self) -> None:
+        if self.reasoning is not None and self.reasoning not in REASONING_CHOICES:
+            raise UsageError(f"reasoning {self.reasoning!r}: choose one of {', '.join(REASONING_CHOICES)}")
 
 
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)

@@ -11,6 +11,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -96,15 +97,23 @@ def make_client(connection: Connection, gate: RateGate | None = None) -> groq.Gr
 
 
 def complete(
-    client: groq.Groq, model: str, messages: list[dict[str, str]], temperature: float, max_tokens: int
+    client: groq.Groq,
+    model: str,
+    messages: list[dict[str, str]],
+    temperature: float,
+    max_tokens: int,
+    parameters: Mapping[str, Any] | None = None,
 ) -> Completion:
-    """One chat completion (the SDK retries what is retryable); failures become domain errors."""
+    """One chat completion (the SDK retries what is retryable); failures become domain errors.
+
+    ``parameters`` are further named arguments of the SDK's ``create`` (e.g. ``reasoning_effort``).
+    """
     import groq
 
     started = time.perf_counter()
     try:
         reply = client.chat.completions.create(
-            model=model, messages=messages, temperature=temperature, max_tokens=max_tokens  # type: ignore[arg-type]
+            model=model, messages=messages, temperature=temperature, max_tokens=max_tokens, **(parameters or {})  # type: ignore[arg-type]
         )
     except groq.APIStatusError as error:
         raise _translate(error, model) from None

@@ -78,7 +78,8 @@ class GroqProvider:
             model, at_random = self._pick(prepared)
             log.info("model: %s%s", model, " (random pick)" if at_random else "")
             try:
-                reply = complete(client, model, prepared.messages, prepared.temperature, prepared.max_tokens)
+                reasoning = catalog.reasoning_parameters(model, prepared.settings.reasoning)
+                reply = complete(client, model, prepared.messages, prepared.temperature, prepared.max_tokens, reasoning)
             except ModelUnavailableError as error:
                 if not at_random:
                     raise ModelUnavailableError(f"{error}; run `adp models --live` to see the models Groq serves") from None
