@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -124,14 +125,14 @@ def loaded_after(argv: list[str]) -> tuple[str, set[str]]:
     """adp's stdout for ``argv`` and the modules it loaded (adp's own, the heavy ones, and the
     package metadata reader)."""
     code = (
-        "import sys\n"
+        "import json, sys\n"
         f"sys.argv = {['adp', *argv]!r}\n"
         "from adp_cli.cli import main\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        f"sys.stderr.write(repr(sorted(m for m in sys.modules if m in {(*HEAVY, 'importlib.metadata')!r} or m.startswith('adp_cli'))))\n"
+        f"sys.stderr.write(json.dumps([m for m in sys.modules if m in {(*HEAVY, 'importlib.metadata')!r} or m.startswith('adp_cli')]))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), timeout=60)
-    return result.stdout, set(eval(result.stderr))  # noqa: S307 - a list of names this test printed
+    return result.stdout, set(json.loads(result.stderr))
 
 
 def test_completion_loads_only_the_catalog(shell: pytest.MonkeyPatch) -> None:
