@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperCommand
@@ -26,25 +26,35 @@ from adp_cli.options import (
     BatchApiOpt,
     BatchSizeOpt,
     BpmOpt,
+    CategoryOpt,
+    ChartOpt,
     ConcurrencyOpt,
+    CostFileOpt,
+    CostModelOpt,
+    CostTextArg,
+    DaysOpt,
     DryRunOpt,
     EnergyOpt,
     GenreOpt,
     InputArg,
     InstrumentOpt,
     JsonOpt,
+    LedgerOpt,
     LimitOpt,
+    LiveOpt,
     MaxTokensOpt,
     MaxWaitOpt,
     ModelOpt,
     MoodOpt,
     OutputOpt,
+    OutputTokensOpt,
     PhraseOpt,
     PoeticLevelOpt,
     PriceOpt,
     PromptsDirOpt,
     ProviderOpt,
     QuietOpt,
+    ReasoningOpt,
     RetriesOpt,
     RpmOpt,
     SeedOpt,
@@ -56,10 +66,12 @@ from adp_cli.options import (
     TemperatureOpt,
     TextureOpt,
     TimeoutOpt,
+    TokensOpt,
     TpmOpt,
     VerboseOpt,
     VocalsOpt,
     WaitOpt,
+    WideOpt,
     WindowOpt,
 )
 from adp_cli.scales import POETIC_LEVEL_DEFAULT
@@ -68,7 +80,6 @@ app = typer.Typer(
     name="adp",
     help="Audio Description Protocol: music descriptions, BPM estimates, Groq models and costs.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -149,6 +160,7 @@ def generate(
     seed: SeedOpt = None,
     temperature: TemperatureOpt = None,
     max_tokens: MaxTokensOpt = None,
+    reasoning: ReasoningOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
     dry_run: DryRunOpt = False,
@@ -199,6 +211,7 @@ def generate(
                 max_tokens=max_tokens,
                 poetic_level=poetic_level,
                 prompts_dir=prompts_dir,
+                reasoning=None if reasoning is None else reasoning.value,
             ),
             provider=provider.value if provider else None,
             connection=_connection(base_url, timeout, max_retries, max_wait, rpm, tpm, service_tier, price),
@@ -247,9 +260,10 @@ def _connection(
 
 @app.command("models", help="The Groq models adp knows, with prices; --live asks the server which are served now.")
 def models_command(
-    category: Annotated[Optional[str], typer.Option("--category", help="text, guard, compound, audio or tts.")] = None,
-    live: Annotated[bool, typer.Option("--live", help="Ask the server's model list (Groq: needs GROQ_API_KEY).")] = False,
+    category: CategoryOpt = None,
+    live: LiveOpt = False,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
     provider: ProviderOpt = None,
     base_url: BaseUrlOpt = None,
     timeout: TimeoutOpt = 60.0,
@@ -262,27 +276,34 @@ def models_command(
 
         connection = _connection(base_url, timeout, max_retries) if live else None
         rows = models.model_rows(category, connection, provider.value if provider else None)
-        render.models(rows, live=live, view=render.View(as_json))
+        render.models(rows, live=live, view=render.View(as_json, wide=wide or verbose))
 
 
 @app.command("cost", help="Count tokens and price them: TEXT, - for stdin, --file or --tokens; --ledger shows spending.")
 def cost_command(
-    text: Annotated[Optional[str], typer.Argument(help="Text to count, or - for stdin.", show_default=False)] = None,
-    file: Annotated[Optional[Path], typer.Option("--file", dir_okay=False, help="Count the tokens of this file.")] = None,
-    tokens: Annotated[Optional[int], typer.Option("--tokens", min=0, max=10**15, help="Price this many input tokens.")] = None,
-    output_tokens: Annotated[int, typer.Option("--output-tokens", min=0, max=10**15, help="Output tokens to add.")] = 0,
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="One model (default: every text model).")] = None,
-    ledger: Annotated[bool, typer.Option("--ledger", help="Show spending per day and model from the ledger.")] = False,
-    days: Annotated[Optional[int], typer.Option("--days", min=1, max=36500, help="With --ledger: the last N days.")] = None,
+    text: CostTextArg = None,
+    file: CostFileOpt = None,
+    tokens: TokensOpt = None,
+    output_tokens: OutputTokensOpt = 0,
+    model: CostModelOpt = None,
+    ledger: LedgerOpt = False,
+    days: DaysOpt = None,
+    chart: ChartOpt = False,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     with _reported(verbose):
         from adp_cli import render
         from adp_cli.commands import cost
+        from adp_cli.errors import UsageError
 
-        view = render.View(as_json)
-        if ledger:
+        view = render.View(as_json, wide=wide or verbose)
+        if chart:
+            if not ledger or as_json:
+                raise UsageError("--chart draws the ledger for people: give it with --ledger, without --json")
+            render.spending_chart(cost.daily_spending(days))
+        elif ledger:
             render.spending(cost.spending(days), view)
         else:
             render.cost(cost.cost(text, file, tokens, output_tokens, model), view)
@@ -385,8 +406,15 @@ def batch_list_command(
 
 
 def _version(value: bool) -> None:
+    """The versions that decide what adp sends and what it charges; read only when asked, so
+    ``adp --help`` never pays for the package metadata."""
     if value:
-        typer.echo(f"adp {__version__}")
+        from importlib.metadata import version
+
+        from adp_cli import render
+
+        prices = f"genai-prices {version('genai-prices')}" + (" + ADP_PRICES_FILE" if os.environ.get("ADP_PRICES_FILE") else "")
+        render.out(f"adp {__version__} (groq SDK {version('groq')}, prices: {prices})")
         raise typer.Exit()
 
 

@@ -27,6 +27,46 @@ class ServiceTier(str, Enum):
     auto = "auto"
 
 
+class ReasoningLevel(str, Enum):
+    """``--reasoning``: the catalog's REASONING_CHOICES (a test keeps the two equal)."""
+
+    low = "low"
+    medium = "medium"
+    high = "high"
+    default = "default"
+
+
+def complete_model(incomplete: str) -> list[tuple[str, str]]:
+    """Tab completion for a generation's ``-m``: ``random`` and the text models, with a hint."""
+    from adp_cli.accounting import catalog
+
+    pool = {model.value for model in catalog.TEXT_GENERATION_MODELS}
+    texts = [model for model in _model_ids() if catalog.category_of(model) is catalog.Category.TEXT]
+    hints = [("random", "a model from the random pool")]
+    for model in texts:
+        notes = ["random pool" if model in pool else "", "reasoning" if model in catalog.REASONING else ""]
+        hints.append((model, ", ".join(["text", *filter(None, notes)])))
+    return [(value, hint) for value, hint in hints if value.startswith(incomplete)]
+
+
+def complete_priced_model(incomplete: str) -> list[tuple[str, str]]:
+    """Tab completion for ``adp cost -m``: every model adp can price, with its category."""
+    from adp_cli.accounting import catalog
+
+    return [(model, catalog.category_of(model).value) for model in _model_ids() if model.startswith(incomplete)]
+
+
+def _model_ids() -> list[str]:
+    """The catalog's ids; a broken ADP_PRICES_FILE must not spill a traceback into the shell."""
+    from adp_cli.accounting import catalog
+    from adp_cli.errors import AdpError
+
+    try:
+        return catalog.known_model_ids()
+    except AdpError:
+        return [model.value for model in catalog.ALL_GROQ_MODELS]
+
+
 # Item: where the items come from, and the field flags that override theirs.
 InputArg = Annotated[Optional[str], typer.Argument(metavar="INPUT", help="YAML/JSON/JSONL file, or - for stdin.", show_default=False)]
 GenreOpt = Annotated[Optional[str], typer.Option("--genre", metavar="TEXT", help="Primary genre.")]
@@ -42,10 +82,11 @@ StandardizedOpt = Annotated[Optional[str], typer.Option("--standardized", metava
 
 # Generation settings.
 PoeticLevelOpt = Annotated[int, typer.Option("--poetic-level", "-p", min=POETIC_LEVEL_MIN, max=POETIC_LEVEL_MAX, help="1 very poetic .. 100 very factual.")]
-ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID", envvar="ADP_MODEL", help="Model id, or 'random' (the default pool).")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID", envvar="ADP_MODEL", autocompletion=complete_model, help="Model id, or 'random' (the default pool).")]
 SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Make the random model pick repeatable.")]
 TemperatureOpt = Annotated[Optional[float], typer.Option("--temperature", min=0.0, max=2.0, help="Override the sampling temperature.")]
 MaxTokensOpt = Annotated[Optional[int], typer.Option("--max-tokens", min=1, max=131072, help="Override max_tokens.")]
+ReasoningOpt = Annotated[Optional[ReasoningLevel], typer.Option("--reasoning", case_sensitive=False, help="Let reasoning models reason: low, medium, high, or default (the model's own). Without it they are asked not to.")]
 PromptsDirOpt = Annotated[Optional[Path], typer.Option("--prompts-dir", envvar="ADP_PROMPTS_DIR", file_okay=False, metavar="DIR", help="Folder with the three prompt files.")]
 
 # Output.
@@ -53,6 +94,19 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object on stdout
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No table on stderr.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show messages, token count and cost estimate; send nothing.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging and tracebacks on stderr.")]
+WideOpt = Annotated[bool, typer.Option("--wide", help="Every column, however wide (-v too).")]
+
+# Listings (models, cost).
+CategoryOpt = Annotated[Optional[str], typer.Option("--category", help="text, guard, compound, audio or tts.")]
+LiveOpt = Annotated[bool, typer.Option("--live", help="Ask the server's model list (Groq: needs GROQ_API_KEY).")]
+CostTextArg = Annotated[Optional[str], typer.Argument(help="Text to count, or - for stdin.", show_default=False)]
+CostFileOpt = Annotated[Optional[Path], typer.Option("--file", dir_okay=False, help="Count the tokens of this file.")]
+TokensOpt = Annotated[Optional[int], typer.Option("--tokens", min=0, max=10**15, help="Price this many input tokens.")]
+OutputTokensOpt = Annotated[int, typer.Option("--output-tokens", min=0, max=10**15, help="Output tokens to add.")]
+CostModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID", autocompletion=complete_priced_model, help="One model (default: every text model).")]
+LedgerOpt = Annotated[bool, typer.Option("--ledger", help="Show spending per day and model from the ledger.")]
+DaysOpt = Annotated[Optional[int], typer.Option("--days", min=1, max=36500, help="With --ledger: the last N days (--chart: default 7).")]
+ChartOpt = Annotated[bool, typer.Option("--chart", help="With --ledger: spending per day as a bar chart.")]
 
 # Provider and connection.
 ProviderOpt = Annotated[

@@ -1,15 +1,20 @@
 """The one output layer: the core returns data, and only this module writes it.
 
-Results go to stdout (a phrase, a number, JSON); tables, progress and messages go to stderr.
+Answers go to stdout: a phrase, a number, JSON, or a listing (models, costs, spending), which is
+a table on a terminal and tab-separated lines with a header row when piped, so grep, cut and
+sort work on it. A generation's usage table, progress and messages go to stderr. Tables have
+no box and fit 80 columns: numbers and money are never wrapped or cut, text folds instead.
 Rich is imported only when a table or coloured message is drawn, so ``--json -q`` pipelines
-never pay for it. Colour follows the terminal and ``NO_COLOR`` (Rich's own handling).
+never pay for it. Colour and terminal detection are Rich's own (``NO_COLOR``,
+``TTY_COMPATIBLE``).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cache
@@ -23,7 +28,7 @@ if TYPE_CHECKING:
 
     from adp_cli.batch import Line, Pulse, Totals
     from adp_cli.batch_api.events import BatchDryRun, BatchRun, BatchView, Finished, JobEnd, JobStatus, Snapshot
-    from adp_cli.commands.cost import CostReport, LedgerReport
+    from adp_cli.commands.cost import CostReport, Day, LedgerReport
     from adp_cli.commands.generate import Outcome
     from adp_cli.generation import DryRun
     from adp_cli.results import Result
@@ -35,6 +40,7 @@ class View:
 
     as_json: bool = False
     quiet: bool = False  # no table, progress or summary on stderr
+    wide: bool = False  # every column of a listing, however wide
 
 
 @cache
@@ -42,6 +48,14 @@ def err_console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
+
+
+@cache
+def out_console() -> Console:
+    """stdout as Rich sees it (no file given: it writes to whatever ``sys.stdout`` is now)."""
+    from rich.console import Console
+
+    return Console(highlight=False)
 
 
 def out(text: str) -> None:
@@ -61,17 +75,117 @@ def error(message: str) -> None:
     err_console().print(f"[bold red]adp: error:[/] {escape(one_line(message))}", soft_wrap=True)
 
 
-def _table(title: str | None, *columns: str, justify_right: Sequence[str] = ()) -> Table:
+def _table(
+    title: str | None,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    numeric: Sequence[str] = (),
+    total: Sequence[str] | None = None,
+) -> Table:
+    """The house table: no box, two spaces between columns. A numeric column is right-aligned,
+    never wrapped, and never narrower than its widest cell, so when the width is short Rich folds
+    the text columns (an id on two lines beats an id cut short) and money is never cut."""
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for position, column in enumerate(columns):
-        table.add_column(column, justify="right" if column in justify_right else "left", no_wrap=position == 0)
+    table = Table(title=title, title_justify="left", header_style="bold", box=None, padding=(0, 1), pad_edge=False)
+    cells = [*rows, *([total] if total is not None else [])]
+    for index, heading in enumerate(headings):
+        if heading in numeric:
+            widest = max([len(heading), *(Text.from_markup(row[index]).cell_len for row in cells)])
+            table.add_column(heading, justify="right", no_wrap=True, min_width=widest)
+        else:
+            table.add_column(heading, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    if total is not None:
+        table.add_section()
+        table.add_row(*total, style="bold")
     return table
 
 
+def _decimal(amount: float, decimals: int) -> str:
+    """Fixed-point with trailing zeros dropped, but at least cents (0.075, 0.20, 1.00)."""
+    whole, _, fraction = f"{amount:.{decimals}f}".partition(".")
+    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+
+
+def _per_unit(amount: float) -> str:
+    """A price per unit exactly as the catalog has it."""
+    return _decimal(amount, 6)
+
+
 def usd(amount: float) -> str:
-    return f"${amount:.7f}" if amount else "$0"
+    """Dollars readable at a glance and never rounded away: cents from $1 up, three significant
+    figures below (one call costs millionths of a dollar)."""
+    if amount == 0:
+        return "$0"
+    if abs(amount) >= 1:
+        return f"${amount:,.2f}"
+    return "$" + _decimal(amount, 2 - math.floor(math.log10(abs(amount))))
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a listing: its field (the piped form's heading) and its table heading."""
+
+    field: str
+    heading: str
+    show: Callable[[Mapping[str, Any]], str] | None = None  # table text; default: the plain value
+    numeric: bool = False  # right-aligned, never wrapped or cut
+    wide: bool = False  # in the table only with --wide (or -v)
+    table: bool = True  # False: only in the piped form (the same in every row of the table)
+
+    def text(self, row: Mapping[str, Any]) -> str:
+        """The cell as Rich markup: data is escaped, a ``show`` function may style."""
+        from rich.markup import escape
+
+        return self.show(row) if self.show is not None else escape(_plain(row.get(self.field)))
+
+
+def _plain(value: Any) -> str:
+    """A value as the piped form writes it: JSON's spelling for numbers and booleans, empty for
+    none, and never a tab or newline inside a field."""
+    if value is None:
+        return ""
+    if isinstance(value, (bool, int, float)):
+        return json.dumps(value)
+    return " ".join(str(value).split())
+
+
+def _listing(
+    title: str, columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], view: View, total: Mapping[str, str] | None = None
+) -> None:
+    """A listing on stdout: a table on a terminal; piped, every field as tab-separated lines under
+    a header row (the same columns whatever the width, so scripts can rely on them)."""
+    console = out_console()
+    if not console.is_terminal:
+        out("\t".join(column.field for column in columns))
+        for row in rows:
+            out("\t".join(_plain(row.get(column.field)) for column in columns))
+        return
+    shown = [column for column in columns if column.table and (view.wide or not column.wide)]
+    table = _table(
+        title,
+        [column.heading for column in shown],
+        [[column.text(row) for column in shown] for row in rows],
+        numeric=[column.heading for column in shown if column.numeric],
+        total=None if total is None else [total.get(column.field, "") for column in shown],
+    )
+    if view.wide:
+        console = _as_wide_as(table, console)
+    console.print(table)
+
+
+def _as_wide_as(table: Table, console: Console) -> Console:
+    """``--wide`` asks for every column whole: a table wider than the terminal is printed at its
+    own width (the terminal wraps the lines) rather than folded into slivers."""
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    width = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    return console if width <= console.width else Console(highlight=False, width=width)
 
 
 def generation(outcome: Outcome, view: View) -> ExitStatus:
@@ -101,16 +215,18 @@ def result(outcome: Result, view: View) -> None:
         out(str(outcome.answer))
     if view.quiet:
         return
-    numbers = ("prompt", "completion", "total", "cost (USD)", "latency")
-    table = _table(None, "model", *numbers, justify_right=numbers)
-    table.add_row(
-        outcome.model,
+    from rich.markup import escape
+
+    numbers = ("prompt", "completion", "total", "cost", "latency")
+    row = [
+        escape(outcome.model),
         str(outcome.prompt_tokens),
         str(outcome.completion_tokens),
         str(outcome.tokens_used),
         usd(outcome.cost_usd),
         f"{outcome.latency_ms} ms",
-    )
+    ]
+    table = _table(None, ["model", *numbers], [row], numeric=numbers)
     err_console().print(table)
 
 
@@ -138,6 +254,8 @@ def dry_run(shown: DryRun, view: View) -> None:
             out(f"--- {message['role']} ---\n{message['content']}")
     if view.quiet:
         return
+    from rich.markup import escape
+
     verdict = "[red]over the limit[/]" if prepared.over_limit else "[green]within the limit[/]"
     limit_text = f"{prepared.prompt_tokens} / {limit} o200k tokens, {verdict}" if limit else f"{prepared.prompt_tokens} o200k tokens (no limit)"
     console = err_console()
@@ -145,11 +263,9 @@ def dry_run(shown: DryRun, view: View) -> None:
     if not shown.estimates:
         console.print("no cost estimate: the model is picked from the server's own list when the run starts")
         return
-    columns = ("prompt only (USD)", f"with {prepared.max_tokens} completion tokens (USD)")
-    table = _table("Estimated cost per candidate model", "model", *columns, justify_right=columns)
-    for estimate in shown.estimates:
-        table.add_row(estimate.model, usd(estimate.prompt_cost_usd), usd(estimate.max_cost_usd))
-    console.print(table)
+    columns = ("prompt only", f"+ {prepared.max_tokens} completion")
+    rows = [[escape(e.model), usd(e.prompt_cost_usd), usd(e.max_cost_usd)] for e in shown.estimates]
+    console.print(_table("Estimated cost per candidate model", ["model", *columns], rows, numeric=columns))
 
 
 def batch(events: Iterator[Line | Pulse | Totals], view: View) -> ExitStatus:
@@ -174,60 +290,111 @@ def batch(events: Iterator[Line | Pulse | Totals], view: View) -> ExitStatus:
     return totals.exit_status
 
 
+def _unit_mark(unit: str) -> str:
+    """How a price cell says it is not per 1M tokens (``0.111/h``)."""
+    return {"audio hour": "/h", "1M characters": "/1Mc"}.get(unit, f"/{unit}")
+
+
+def _price_cell(row: Mapping[str, Any], field: str, tokens: str) -> str:
+    """A price per 1M tokens as a bare number; a price per another unit carries its mark."""
+    if row[field] is None:
+        return "?"
+    return _per_unit(row[field]) + ("" if row["unit"] == tokens else _unit_mark(row["unit"]))
+
+
+_LIVE_STYLE = {"live": "[green]live[/]", "gone": "[red]gone[/]", "new": "[cyan]new[/]"}
+
+
 def models(rows: list[dict[str, Any]], *, live: bool, view: View) -> None:
-    """The catalog: JSON on stdout, or a table on stderr."""
+    """The catalog on stdout: JSON, a table, or tab-separated lines."""
     if view.as_json:
         out_json(rows)
         return
-    prices = ("input $", "output $")
-    columns = ["id", "enum", "category", "owner", *prices, "per", "source", "random pool"]
-    if live:
-        columns.append("live")
-    table = _table("Groq models", *columns, justify_right=prices)
-    for row in rows:
-        price = row["price"]
-        cells = [
-            row["id"],
-            row["enum"] or "[dim]-[/]",
-            row["category"],
-            row["owner"],
-            *(("?", "?", "", "unknown") if price is None else (f"{price['input']:g}", f"{price['output']:g}", price["unit"], price["source"])),
-            "yes" if row["random_pool"] else "",
-        ]
-        if live:
-            status = row["live"]
-            cells.append({"live": "[green]live[/]", "gone": "[red]gone[/]", "new": "[cyan]new[/]"}.get(status, status))
-        table.add_row(*cells)
-    err_console().print(table)
+    from adp_cli.accounting.catalog import TOKENS
+
+    flat = [{**{key: value for key, value in row.items() if key != "price"}, **_flat_price(row["price"])} for row in rows]
+    columns = [
+        Column("id", "id"),
+        Column("category", "category"),
+        Column("input", "$ in", lambda row: _price_cell(row, "input", TOKENS), numeric=True),
+        Column("output", "$ out", lambda row: _price_cell(row, "output", TOKENS), numeric=True),
+        Column("unit", "per", wide=True),
+        Column("random_pool", "pool", lambda row: "yes" if row["random_pool"] else ""),
+        *([Column("live", "live", lambda row: _LIVE_STYLE[row["live"]])] if live else []),
+        Column("enum", "enum", wide=True),
+        Column("owner", "owner", wide=True),
+        Column("source", "source", wide=True),
+    ]
+    other_units = sorted({row["unit"] for row in flat if row["unit"] not in (None, TOKENS)})
+    title = f"Groq models, USD per {TOKENS}" + "".join(f"; {_unit_mark(unit)}: per {unit}" for unit in other_units)
+    _listing(title, columns, flat, view)
+
+
+def _flat_price(price: Mapping[str, Any] | None) -> dict[str, Any]:
+    fields = ("input", "output", "unit", "source")
+    return {field: None if price is None else price[field] for field in fields}
 
 
 def cost(report: CostReport, view: View) -> None:
-    """stdout: the cost in USD with ``--model``, else the token count; the price table on stderr."""
+    """What the tokens cost on each model, cheapest first, on stdout."""
     if view.as_json:
         out_json(report.to_json())
         return
-    out(f"{report.rows[0]['cost_usd']:.7g}" if report.model else str(report.tokens))
-    columns = ("input $/1M", "output $/1M", "cost (USD)")
+    rows = [{**row, "tokens": report.tokens, "output_tokens": report.output_tokens} for row in report.rows]
+    columns = [
+        Column("model", "model"),
+        Column("tokens", "tokens", table=False),
+        Column("output_tokens", "output tokens", table=False),
+        Column("input_price", "$/1M in", lambda row: _per_unit(row["input_price"]), numeric=True),
+        Column("output_price", "$/1M out", lambda row: _per_unit(row["output_price"]), numeric=True),
+        Column("unit", "per", wide=True),
+        Column("cost_usd", "cost", lambda row: usd(row["cost_usd"]), numeric=True),
+        Column("source", "source", wide=True),
+    ]
     title = f"Cost of {report.tokens} input + {report.output_tokens} output tokens"
-    table = _table(title, "model", *columns, "source", justify_right=columns)
-    for row in report.rows:
-        table.add_row(row["model"], f"{row['input_price']:g}", f"{row['output_price']:g}", usd(row["cost_usd"]), row["source"])
-    err_console().print(table)
+    _listing(title, columns, rows, view)
 
 
 def spending(report: LedgerReport, view: View) -> None:
-    """stdout: the total in USD; the table per day and model on stderr."""
+    """The ledger per day and model on stdout, with the total on a terminal."""
     if view.as_json:
         out_json(report.to_json())
         return
-    out(f"{report.total_usd:.7g}")
-    columns = ("requests", "prompt", "completion", "cost (USD)")
-    table = _table("Spending by day and model", "day", "model", *columns, justify_right=columns)
-    for row in report.rows:
-        table.add_row(row["day"], row["model"], str(row["requests"]), str(row["prompt_tokens"]), str(row["completion_tokens"]), usd(row["cost_usd"]))
-    table.add_section()
-    table.add_row("total", "", str(sum(r["requests"] for r in report.rows)), "", "", usd(report.total_usd))
-    err_console().print(table)
+    columns = [
+        Column("day", "day"),
+        Column("model", "model"),
+        Column("requests", "calls", numeric=True),
+        Column("prompt_tokens", "prompt", numeric=True, wide=True),
+        Column("completion_tokens", "completion", numeric=True, wide=True),
+        Column("cost_usd", "cost", lambda row: usd(row["cost_usd"]), numeric=True),
+    ]
+    total = {
+        "day": "total",
+        "requests": str(sum(row["requests"] for row in report.rows)),
+        "prompt_tokens": str(sum(row["prompt_tokens"] for row in report.rows)),
+        "completion_tokens": str(sum(row["completion_tokens"] for row in report.rows)),
+        "cost_usd": usd(report.total_usd),
+    }
+    _listing("Spending by day and model", columns, report.rows, view, total)
+
+
+def spending_chart(days: Sequence[Day]) -> None:
+    """Spending per day as bars on stdout: a week is easier to look at than to read."""
+    from rich.bar import Bar
+    from rich.table import Table
+
+    top = max((day.cost_usd for day in days), default=0.0) or 1.0
+    total = float(f"{sum(day.cost_usd for day in days):.7g}")
+    title = f"Spending per day, last {len(days)} days: {usd(total)}"
+    table = Table(title=title, title_justify="left", box=None, padding=(0, 1), pad_edge=False, expand=True, show_header=False)
+    table.add_column("day", no_wrap=True)
+    table.add_column("bar", ratio=1)
+    table.add_column("cost", justify="right", no_wrap=True)
+    table.add_column("calls", justify="right", no_wrap=True)
+    for day in days:
+        calls = f"{day.requests} call{'' if day.requests == 1 else 's'}"
+        table.add_row(f"{day.day:%a %Y-%m-%d}", Bar(top, 0, day.cost_usd, color="cyan"), usd(day.cost_usd), calls)
+    out_console().print(table)
 
 
 def _stdout_is_terminal() -> bool:
@@ -291,9 +458,8 @@ def _batch_progress() -> Iterator[_Progress]:
 
 
 def _batch_summary(totals: Totals) -> None:
-    numbers = ("items", "succeeded", "failed", "skipped (done)", "prompt", "completion", "cost (USD)", "items/s")
-    table = _table("Batch summary", *numbers, justify_right=numbers)
-    table.add_row(
+    numbers = ("items", "succeeded", "failed", "skipped", "prompt", "completion", "cost", "items/s")
+    row = [
         str(totals.items),
         str(totals.items - totals.failed),
         str(totals.failed),
@@ -302,8 +468,8 @@ def _batch_summary(totals: Totals) -> None:
         str(totals.completion_tokens),
         usd(totals.cost_usd),
         f"{totals.items_per_second:.1f}",
-    )
-    err_console().print(table)
+    ]
+    err_console().print(_table("Batch summary (skipped: already done in the output file)", numbers, [row], numeric=numbers))
 
 
 # Groq's Batch API: a job's lines on stdout; what it submitted, where it stands and how each
@@ -472,21 +638,20 @@ def batch_dry_run(shown: BatchDryRun, view: View) -> ExitStatus:
         f"[bold]{shown.task}[/]: {shown.requests} requests in {shown.batches} batch file(s), {shown.bytes} bytes; nothing was sent",
         soft_wrap=True,
     )
-    if shown.first_error:
-        from rich.markup import escape
+    from rich.markup import escape
 
+    if shown.first_error:
         console.print(f"[red]{shown.unsendable} item(s) cannot be sent[/] ({escape(shown.first_error)})", soft_wrap=True)
     totals = {key: sum(row[key] for row in rows) for key in ("sync_prompt_usd", "sync_max_usd", "batch_prompt_usd", "batch_max_usd")}
-    modes = ("synchronous (USD)", "Batch API (USD)")
-    costs = _table("Estimated cost", "", *modes, justify_right=modes)
-    costs.add_row("prompts only", usd(totals["sync_prompt_usd"]), usd(totals["batch_prompt_usd"]))
-    costs.add_row("with every reply at max_tokens", usd(totals["sync_max_usd"]), usd(totals["batch_max_usd"]))
-    console.print(costs)
+    modes = ("synchronous", "Batch API")
+    estimates = [
+        ["prompts only", usd(totals["sync_prompt_usd"]), usd(totals["batch_prompt_usd"])],
+        ["with every reply at max_tokens", usd(totals["sync_max_usd"]), usd(totals["batch_max_usd"])],
+    ]
+    console.print(_table("Estimated cost", ["", *modes], estimates, numeric=modes))
     counts = ("requests", "prompt tokens", "max reply tokens")
-    table = _table("Requests per model", "model", *counts, justify_right=counts)
-    for row in rows:
-        table.add_row(row["model"], str(row["requests"]), str(row["prompt_tokens"]), str(row["max_completion_tokens"]))
-    console.print(table)
+    per_model = [[escape(row["model"]), str(row["requests"]), str(row["prompt_tokens"]), str(row["max_completion_tokens"])] for row in rows]
+    console.print(_table("Requests per model", ["model", *counts], per_model, numeric=counts))
     return shown.exit_status
 
 
@@ -500,21 +665,6 @@ def _local_time(stamp: int | None) -> str:
     from datetime import datetime
 
     return "" if stamp is None else datetime.fromtimestamp(stamp).astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def _listing(title: str, columns: Sequence[str], rows: list[list[str]]) -> None:
-    """A listing on stdout: a table on a terminal, tab-separated lines with a header row when piped."""
-    if not sys.stdout.isatty():
-        for cells in [list(columns), *rows]:
-            out("\t".join(cell.replace("\t", " ") for cell in cells))
-        return
-    from rich.console import Console
-    from rich.markup import escape
-
-    table = _table(title, *columns)
-    for cells in rows:
-        table.add_row(*(escape(cell) for cell in cells))
-    Console(highlight=False).print(table)
 
 
 def batch_status(status: JobStatus, view: View) -> None:
@@ -531,11 +681,28 @@ def batch_status(status: JobStatus, view: View) -> None:
         )
         return
     rows = [
-        ["" if batch.part is None else str(batch.part + 1), batch.batch_id, "collected" if batch.collected else batch.status, f"{batch.done}/{batch.items}", str(batch.failed), _local_time(batch.expires_at)]
+        {
+            "part": None if batch.part is None else batch.part + 1,
+            "batch": batch.batch_id,
+            "status": "collected" if batch.collected else batch.status,
+            "done": batch.done,
+            "items": batch.items,
+            "failed": batch.failed,
+            "expires": _local_time(batch.expires_at),
+        }
         for batch in status.batches
     ]
-    title = f"Batch job: {status.task} -> {status.output}" if status.output else None
-    _listing(title or "Batch", ("part", "batch", "status", "done", "failed", "expires"), rows)
+    columns = [
+        Column("part", "part", numeric=True),
+        Column("batch", "batch"),
+        Column("status", "status"),
+        Column("done", "done", lambda row: f"{row['done']}/{row['items']}", numeric=True),
+        Column("items", "items", table=False),
+        Column("failed", "failed", numeric=True),
+        Column("expires", "expires"),
+    ]
+    title = f"Batch job: {status.task} -> {status.output}" if status.output else "Batch"
+    _listing(title, columns, rows, view)
     if status.unsubmitted:
         err_console().print("the submission was interrupted: rerun the generation command to submit the remaining items", soft_wrap=True, highlight=False)
 
@@ -558,7 +725,24 @@ def batch_list(batches: list[BatchView], view: View) -> None:
         out_json([_view_json(batch) for batch in batches])
         return
     rows = [
-        [batch.batch_id, batch.status, f"{batch.done}/{batch.items}", str(batch.failed), batch.task or "", _local_time(batch.created_at)]
+        {
+            "batch": batch.batch_id,
+            "status": batch.status,
+            "done": batch.done,
+            "items": batch.items,
+            "failed": batch.failed,
+            "task": batch.task or "",
+            "created": _local_time(batch.created_at),
+        }
         for batch in batches
     ]
-    _listing("Groq batches, newest first", ("batch", "status", "done", "failed", "adp task", "created"), rows)
+    columns = [
+        Column("batch", "batch"),
+        Column("status", "status"),
+        Column("done", "done", lambda row: f"{row['done']}/{row['items']}", numeric=True),
+        Column("items", "items", table=False),
+        Column("failed", "failed", numeric=True),
+        Column("task", "adp task"),
+        Column("created", "created"),
+    ]
+    _listing("Groq batches, newest first", columns, rows, view)

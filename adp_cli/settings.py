@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from adp_cli.accounting.catalog import REASONING_CHOICES
+from adp_cli.errors import UsageError
 from adp_cli.scales import POETIC_LEVEL_DEFAULT
 
 
@@ -19,3 +21,8 @@ class Settings:
     max_tokens: int | None = None
     poetic_level: int = POETIC_LEVEL_DEFAULT
     prompts_dir: Path | None = None
+    reasoning: str | None = None  # None: reasoning models reason as little as they allow
+
+    def __post_init__(self) -> None:
+        if self.reasoning is not None and self.reasoning not in REASONING_CHOICES:
+            raise UsageError(f"reasoning {self.reasoning!r}: choose one of {', '.join(REASONING_CHOICES)}")

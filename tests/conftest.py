@@ -35,9 +35,10 @@ def token_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, token_cache: Path) -> dict[str, str]:
-    """A clean environment: no real key or provider, a private ledger, cache and working dir."""
+    """A clean environment: no real key or provider, no forced terminal, a private ledger, cache
+    and working dir."""
     for name in list(os.environ):
-        if name.startswith(("GROQ_", "ADP_", "COST_TRACKING", "LOG_LEVEL", "NO_COLOR")):
+        if name.startswith(("GROQ_", "ADP_", "COST_TRACKING", "LOG_LEVEL", "NO_COLOR", "FORCE_COLOR", "TTY_")):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ADP_CACHE_DIR", str(token_cache))
     monkeypatch.setenv("COST_TRACKING_FILE", str(tmp_path / "ledger.json"))
@@ -62,12 +63,14 @@ def cli() -> CliRunner:
 
 @pytest.fixture(autouse=True)
 def _fresh_console() -> Iterator[None]:
-    """adp keeps one Rich stderr console per process; give each test its own (and its COLUMNS)."""
+    """adp keeps one Rich console per stream per process; give each test its own (and its COLUMNS)."""
     from adp_cli import render
 
     render.err_console.cache_clear()
+    render.out_console.cache_clear()
     yield
     render.err_console.cache_clear()
+    render.out_console.cache_clear()
 
 
 @pytest.fixture

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ import yaml
 from typer.testing import CliRunner
 
 from adp_cli import __version__
-from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS
+from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS, price_of
 from adp_cli.accounting.tokens import count_tokens
 from adp_cli.messages import (
     STYLE_INSTRUCTIONS,
@@ -97,13 +99,11 @@ def test_phrase_alone_on_stdout_and_table_on_stderr(cli: CliRunner, groq: GroqSt
     assert result.exit_code == 0, result.stderr
     assert result.stdout == DEFAULT_PHRASE + "\n"
     header = next(line for line in result.stderr.splitlines() if "model" in line)
-    assert [cell.strip() for cell in header.strip("┃ ").split("┃")] == [
-        "model", "prompt", "completion", "total", "cost (USD)", "latency"
-    ]
+    assert re.split(r" {2,}", header.strip()) == ["model", "prompt", "completion", "total", "cost", "latency"]
     row = next(line for line in result.stderr.splitlines() if FAST in line)
-    cells = [cell.strip() for cell in row.strip("│ ").split("│")]
-    assert cells[:5] == [FAST, "120", "12", "132", "$0.0000070"]
-    assert cells[5].endswith(" ms")
+    cells = re.split(r" {2,}", row.strip())
+    assert cells[:5] == [FAST, "120", "12", "132", "$0.00000696"]  # 120 x 0.05 + 12 x 0.08 per 1M
+    assert re.fullmatch(r"\d+ ms", cells[5])
     assert DEFAULT_PHRASE not in result.stderr
 
 
@@ -597,9 +597,13 @@ def test_usage_errors_are_one_line_from_the_entry_point(adp, groq: GroqStub, opt
 
 
 def test_help_and_version(adp, env: dict[str, str]) -> None:
+    """--version also names what decides the requests and the prices: the groq SDK and the
+    genai-prices snapshot."""
     version = adp("--version")
     assert version.returncode == 0
-    assert version.stdout == f"adp {__version__}\n"
+    snapshot = f"genai-prices {metadata.version('genai-prices')}"
+    assert version.stdout == f"adp {__version__} (groq SDK {metadata.version('groq')}, prices: {snapshot})\n"
+    assert snapshot in price_of(FAST).source  # the snapshot the prices really come from
 
     help_ = adp("casual", "--help")
     assert help_.returncode == 0

@@ -17,7 +17,7 @@ from adp_cli.accounting.catalog import (
     known_model_ids,
 )
 from adp_cli.accounting.tokens import count_tokens
-from tests.support.cli import one_line, run
+from tests.support.cli import one_line, run, tsv
 from tests.support.groqstub import DEFAULT_LIVE_MODELS, GroqStub, bad_request
 
 FAST = "llama-3.1-8b-instant"  # 0.05 in / 0.08 out per 1M tokens (genai-prices)
@@ -84,13 +84,29 @@ def test_models_bad_category_is_exit_2(cli: CliRunner, env: dict[str, str]) -> N
     assert "vision" in one_line(result.stderr)
 
 
-def test_models_table_goes_to_stderr(cli: CliRunner, env: dict[str, str]) -> None:
+def test_models_piped_is_tab_separated_on_stdout(cli: CliRunner, env: dict[str, str]) -> None:
+    """Not a terminal: a header row and one tab-separated line per model, every field, so
+    ``adp models | grep llama`` and ``cut`` work; nothing on stderr."""
     result = run(cli, "models")
 
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == ""
-    assert "Groq models" in result.stderr
-    assert "llama-3.1-8b-instant" in result.stderr
+    assert result.stderr == ""
+    assert result.stdout.splitlines()[0].split("\t") == [
+        "id", "category", "input", "output", "unit", "random_pool", "enum", "owner", "source"
+    ]
+    rows = tsv(result.stdout)
+    expected = json.loads(run(cli, "models", "--json").stdout)
+    assert [row["id"] for row in rows] == GUIDE_IDS
+    for row, document in zip(rows, expected, strict=True):
+        price = document["price"]
+        assert (float(row["input"]), float(row["output"]), row["unit"], row["source"]) == (
+            price["input"], price["output"], price["unit"], price["source"]
+        )
+        assert (row["category"], row["enum"], row["owner"]) == (document["category"], document["enum"], document["owner"])
+        assert row["random_pool"] == ("true" if document["random_pool"] else "false")
+    assert [line.split("\t")[0] for line in result.stdout.splitlines() if "llama" in line] == [
+        model for model in GUIDE_IDS if "llama" in model
+    ]
 
 
 def test_models_live_marks_live_gone_and_new(cli: CliRunner, groq: GroqStub) -> None:
@@ -125,12 +141,17 @@ def test_models_live_with_category(cli: CliRunner, groq: GroqStub) -> None:
     assert {row["id"]: row["live"] for row in json.loads(result.stdout)} == {"playai-tts": "live", "playai-tts-arabic": "live"}
 
 
-def test_models_live_table_on_stderr(cli: CliRunner, groq: GroqStub) -> None:
+def test_models_live_piped_adds_the_live_column(cli: CliRunner, groq: GroqStub) -> None:
     result = run(cli, "models", "--live")
 
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == ""
-    assert "gone" in result.stderr and "new" in result.stderr
+    assert result.stderr == ""
+    rows = tsv(result.stdout)
+    status = {row["id"]: row["live"] for row in rows}
+    assert {model for model, state in status.items() if state == "gone"} == GONE
+    assert {model for model, state in status.items() if state == "new"} == NEW
+    kimi = next(row for row in rows if row["id"] == "moonshotai/kimi-k3")
+    assert (kimi["input"], kimi["output"], kimi["source"]) == ("", "", "")  # no price known
 
 
 def test_models_live_without_key_is_exit_2(cli: CliRunner, groq: GroqStub, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -155,21 +176,25 @@ def test_models_live_without_key_subprocess_one_line(adp, env: dict[str, str]) -
 # --- adp cost ------------------------------------------------------------------------------
 
 
-def test_cost_text_prints_the_o200k_count(cli: CliRunner, env: dict[str, str]) -> None:
+def test_cost_text_lists_the_o200k_count_and_every_text_model(cli: CliRunner, env: dict[str, str]) -> None:
     text = "Warm brushed drums under a late-night saxophone, 92 BPM."
     result = run(cli, "cost", text)
 
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == f"{count_tokens(text)}\n"
-    assert FAST in result.stderr  # the price table
-    assert "cost" in result.stderr.lower()
+    assert result.stderr == ""
+    rows = tsv(result.stdout)
+    assert {row["model"] for row in rows} == {m for m in known_model_ids() if category_of(m) is Category.TEXT}
+    assert {(row["tokens"], row["output_tokens"]) for row in rows} == {(str(count_tokens(text)), "0")}
+    fast = next(row for row in rows if row["model"] == FAST)
+    assert float(fast["cost_usd"]) == pytest.approx(count_tokens(text) * 0.05 / 1_000_000, rel=1e-6)
 
 
 def test_cost_one_model_million_tokens(cli: CliRunner, env: dict[str, str]) -> None:
     result = run(cli, "cost", "--model", FAST, "--tokens", "1000000")
 
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == "0.05\n"
+    [row] = tsv(result.stdout)
+    assert (row["model"], row["tokens"], row["input_price"], row["cost_usd"]) == (FAST, "1000000", "0.05", "0.05")
 
 
 def test_cost_json_exact_numbers(cli: CliRunner, env: dict[str, str]) -> None:
@@ -201,14 +226,15 @@ def test_cost_every_text_model_sorted_by_cost(cli: CliRunner, env: dict[str, str
         assert row["cost_usd"] == pytest.approx(expected, rel=1e-6)
 
 
-def test_cost_table_is_sorted_on_stderr(cli: CliRunner, env: dict[str, str]) -> None:
+def test_cost_listing_is_sorted_on_stdout(cli: CliRunner, env: dict[str, str]) -> None:
     result = run(cli, "cost", "--tokens", "1000")
 
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == "1000\n"
-    fast_at = result.stderr.index(FAST)
-    versatile_at = result.stderr.index(VERSATILE)
-    assert fast_at < versatile_at  # 0.05 before 0.59
+    rows = tsv(result.stdout)
+    costs = [float(row["cost_usd"]) for row in rows]
+    assert costs == sorted(costs)
+    models = [row["model"] for row in rows]
+    assert models.index(FAST) < models.index(VERSATILE)  # 0.05 before 0.59
 
 
 def test_cost_reads_stdin(cli: CliRunner, env: dict[str, str]) -> None:
@@ -216,7 +242,7 @@ def test_cost_reads_stdin(cli: CliRunner, env: dict[str, str]) -> None:
     result = run(cli, "cost", "-", input=text)
 
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == f"{count_tokens(text)}\n"
+    assert {row["tokens"] for row in tsv(result.stdout)} == {str(count_tokens(text))}
 
 
 def test_cost_file(cli: CliRunner, env: dict[str, str], tmp_path: Path) -> None:
@@ -287,10 +313,14 @@ def test_ledger_after_two_generations(cli: CliRunner, groq: GroqStub, env: dict[
     assert entries[VERSATILE]["cost_usd"] == pytest.approx(results[1]["cost_usd"], rel=1e-9)
     assert document["total_usd"] == pytest.approx(sum(r["cost_usd"] for r in results), rel=1e-6)
 
-    table = run(cli, "cost", "--ledger")
-    assert table.exit_code == 0, table.stderr
-    assert float(table.stdout) == pytest.approx(sum(r["cost_usd"] for r in results), rel=1e-6)
-    assert FAST in table.stderr
+    piped = run(cli, "cost", "--ledger")
+    assert piped.exit_code == 0, piped.stderr
+    assert piped.stderr == ""
+    rows = tsv(piped.stdout)
+    assert [(row["model"], row["requests"], row["prompt_tokens"], row["completion_tokens"]) for row in rows] == [
+        (FAST, "2", "240", "24"), (VERSATILE, "1", "120", "12")
+    ]
+    assert sum(float(row["cost_usd"]) for row in rows) == pytest.approx(document["total_usd"], rel=1e-6)
 
 
 def test_ledger_empty(cli: CliRunner, env: dict[str, str]) -> None:

@@ -12,7 +12,7 @@ import math
 import os
 import random
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from enum import Enum
 from functools import cache
 from pathlib import Path
@@ -139,6 +139,53 @@ GUIDE_PRICES: dict[GroqModel, float] = {
     GroqModel.PLAYAI_TTS: 0.2,
     GroqModel.PLAYAI_TTS_ARABIC: 0.2,
 }
+
+# What ``--reasoning`` accepts: a reasoning_effort level, or "default" for the model's own.
+REASONING_CHOICES: tuple[str, ...] = ("low", "medium", "high", "default")
+
+
+@dataclass(frozen=True)
+class Reasoning:
+    """How a reasoning model is asked to think: its reasoning tokens are billed as completion
+    tokens, and adp throws the reasoning away, so by default it asks for as little as the model
+    allows."""
+
+    efforts: tuple[str, ...]  # the reasoning_effort values Groq accepts, the least first
+    hide: Mapping[str, Any] = field(default_factory=dict)  # keeps reasoning text out of the reply
+
+    def parameters(self, choice: str | None) -> dict[str, Any]:
+        """Request parameters for ``--reasoning choice`` (None: reason as little as possible).
+
+        "default", or a level the model does not have, sends nothing: the model's own default.
+        """
+        if choice is None and self.efforts:
+            effort = self.efforts[0]
+        elif choice in self.efforts:
+            effort = choice
+        else:
+            return {}
+        return {"reasoning_effort": effort, **({} if effort == "none" else self.hide)}
+
+
+# Groq's reasoning models. qwen3 switches reasoning off with "none"; gpt-oss cannot, so it gets
+# its lowest effort and, since a hidden format still bills the tokens, no reasoning text back.
+# deepseek-r1 reasons whatever it is sent (its <think> block is cleaned from the reply).
+_GPT_OSS = Reasoning(efforts=("low", "medium", "high"), hide={"include_reasoning": False})
+REASONING: dict[str, Reasoning] = {
+    GroqModel.QWEN3_32B.value: Reasoning(efforts=("none",)),
+    "qwen/qwen3.8-27b": Reasoning(efforts=("none", "low", "medium", "high")),
+    GroqModel.GPT_OSS_20B.value: _GPT_OSS,
+    GroqModel.GPT_OSS_120B.value: _GPT_OSS,
+    GroqModel.DEEPSEEK_R1_DISTILL_LLAMA_70B.value: Reasoning(efforts=()),
+}
+
+
+def reasoning_parameters(model: str, choice: str | None = None) -> dict[str, Any]:
+    """What a request to ``model`` adds for ``--reasoning choice``; nothing for a model that
+    does not reason."""
+    trait = REASONING.get(model)
+    return {} if trait is None else trait.parameters(choice)
+
 
 TOKENS = "1M tokens"
 # genai-prices price fields, in order of preference, with the unit each one is per.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict, dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -103,7 +104,40 @@ class LedgerReport:
 
 
 def spending(days: int | None) -> LedgerReport:
+    return LedgerReport(_ledger_path(), [asdict(entry) for entry in ledger.entries(days)])
+
+
+def _ledger_path() -> Path:
     path = ledger.ledger_path()
     if path is None:
         raise UsageError("the ledger is off (COST_TRACKING_FILE=off)")
-    return LedgerReport(path, [asdict(entry) for entry in ledger.entries(days)])
+    return path
+
+
+CHART_DAYS = 7  # a week: what people look at to see how their spending goes
+
+
+@dataclass(frozen=True)
+class Day:
+    """One calendar day's spending over every model."""
+
+    day: date
+    requests: int
+    cost_usd: float
+
+
+def daily_spending(days: int | None = None) -> list[Day]:
+    """Every one of the last ``days`` days (default a week) up to today, oldest first, with the
+    days nothing was spent included, so a chart shows the gaps."""
+    _ledger_path()
+    count = days or CHART_DAYS
+    today = date.today()
+    span = [today - timedelta(days=back) for back in range(count - 1, -1, -1)]
+    requests: dict[str, int] = {}
+    costs: dict[str, float] = {}
+    for entry in ledger.entries(count):
+        requests[entry.day] = requests.get(entry.day, 0) + entry.requests
+        costs[entry.day] = costs.get(entry.day, 0.0) + entry.cost_usd
+    return [
+        Day(day, requests.get(day.isoformat(), 0), float(f"{costs.get(day.isoformat(), 0.0):.7g}")) for day in span
+    ]

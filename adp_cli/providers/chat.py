@@ -92,11 +92,11 @@ class ChatProvider:
         """Send under the scheduler; a randomly picked model the server does not serve is
         replaced by another from the pool, a named one fails with a hint."""
         tokens = _estimated_tokens(prepared)
-        extra = self.request_fields()
 
         def send(model: str) -> Completion:
             log.info("model: %s", model)
-            reply = complete(client, self.server, model, prepared.messages, prepared.temperature, prepared.max_tokens, extra)
+            fields = self.request_fields(model, prepared)
+            reply = complete(client, self.server, model, prepared.messages, prepared.temperature, prepared.max_tokens, fields)
             log.debug("raw reply: %r", reply.content)
             return reply
 
@@ -116,8 +116,8 @@ class ChatProvider:
         """Whether the request goes to one given model rather than a random pick."""
         return len(self.models(prepared)) == 1
 
-    def request_fields(self) -> dict[str, Any]:
-        """Optional request fields the user asked for."""
+    def request_fields(self, model: str, prepared: Prepared) -> dict[str, Any]:
+        """Optional request fields for ``model``: the service tier the user asked for."""
         tier = self.connection.service_tier
         return {"service_tier": tier} if tier else {}
 

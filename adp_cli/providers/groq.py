@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from adp_cli.accounting import catalog
 from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS
@@ -37,6 +37,11 @@ class GroqProvider(ChatProvider):
 
     def models(self, prepared: Prepared) -> list[str]:
         return groq_models(prepared)
+
+    def request_fields(self, model: str, prepared: Prepared) -> dict[str, Any]:
+        """Also what keeps a reasoning model from paid reasoning (the catalog knows each one's
+        switch), unless ``--reasoning`` opts back in."""
+        return super().request_fields(model, prepared) | catalog.reasoning_parameters(model, prepared.settings.reasoning)
 
     def price_of(self, model: str) -> catalog.Price | None:
         price = catalog.price_of(model)

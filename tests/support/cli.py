@@ -17,6 +17,7 @@ def run(cli: CliRunner, *args: str, input: str | None = None) -> Result:
     from adp_cli.cli import app
 
     render.err_console.cache_clear()
+    render.out_console.cache_clear()
     return cli.invoke(app, list(args), input=input)
 
 
@@ -38,3 +39,10 @@ def one_line(text: str) -> str:
     lines = [line for line in text.splitlines() if line.strip()]
     assert len(lines) == 1, f"expected one line, got: {text!r}"
     return lines[0]
+
+
+def tsv(text: str) -> list[dict[str, str]]:
+    """A piped listing: a header row then tab-separated rows, every row as wide as the header."""
+    header, *rows = [line.split("\t") for line in text.splitlines()]
+    assert all(len(row) == len(header) for row in rows), f"ragged rows: {text!r}"
+    return [dict(zip(header, row, strict=True)) for row in rows]
