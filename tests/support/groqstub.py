@@ -218,6 +218,21 @@ def _parse_json(raw: bytes) -> dict | None:
     return parsed if isinstance(parsed, dict) else None
 
 
+def _unusable_chat_body(raw: bytes) -> Reply | None:
+    """Groq's 400 for a chat body it cannot use (not JSON, not an object, a required field
+    missing), or None; such a request never reaches a script or a content callable."""
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return bad_request("the request body could not be parsed as JSON")
+    if not isinstance(parsed, dict):
+        return bad_request("the request body must be a JSON object")
+    for required in ("model", "messages"):
+        if required not in parsed:
+            return bad_request(f"'{required}' : property '{required}' is missing")
+    return None
+
+
 class _Server(ThreadingHTTPServer):
     """Threaded server that tracks open connections so ``stop`` can close idle keep-alives."""
 
@@ -285,7 +300,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers={name.lower(): value for name, value in self.headers.items()},
             body=_parse_json(raw),
         )
-        reply = self.server.stub._answer(recorded)
+        reply = self.server.stub._answer(recorded, raw)
         latency = reply.latency if reply.latency is not None else self.server.stub.latency
         if latency > 0:
             time.sleep(latency)
@@ -397,7 +412,7 @@ class GroqStub:
             self._failures_left = n
             self._failure_factory = reply_factory
 
-    def _answer(self, recorded: Recorded) -> Reply:
+    def _answer(self, recorded: Recorded, raw: bytes) -> Reply:
         """Record the request and pick its reply; never sleeps, so the lock is held only briefly."""
         with self._lock:
             self.requests.append(recorded)
@@ -405,7 +420,7 @@ class GroqStub:
         if not _authorized(recorded):
             return invalid_api_key()
         if recorded.method == "POST" and path == CHAT_PATH:
-            return self._chat_reply(recorded.body or {})
+            return _unusable_chat_body(raw) or self._chat_reply(recorded.body or {})
         if recorded.method == "GET" and path == MODELS_PATH:
             return Reply(body={"object": "list", "data": [_model_entry(m) for m in self.live_models]})
         if recorded.method == "GET" and path.startswith(MODELS_PATH + "/"):
