@@ -176,7 +176,7 @@ def test_cache_file_is_written_under_adp_cache_dir(
     folder = tmp_path / "nested" / "cache"
     monkeypatch.setenv("ADP_CACHE_DIR", str(folder))
     assert count_tokens("hello world") == 2
-    cached = folder / f"o200k_base-{tokens.O200K_SHA256[:16]}.v2.buckets"
+    cached = folder / f"o200k_base-{tokens.O200K_SHA256[:16]}.v3.buckets"
     assert tokens._cache_file() == cached
     assert [p.name for p in folder.iterdir()] == [cached.name]  # no temporary left behind
     ranks = cached_ranks(cached)
@@ -186,7 +186,7 @@ def test_cache_file_is_written_under_adp_cache_dir(
 
 def cached_ranks(cached: Path) -> dict[bytes, int]:
     """Every rank in the bucketed cache file: the single bytes plus each bucket's tokens."""
-    singles, offsets, blob = marshal.loads(cached.read_bytes())
+    singles, offsets, blob, _checksum = marshal.loads(cached.read_bytes())
     bounds = memoryview(offsets).cast("I")
     ranks = dict(singles)
     for key in range(len(bounds) - 1):
