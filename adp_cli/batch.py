@@ -5,6 +5,7 @@ earlier ones), so memory stays flat for any input size. ``run`` yields one ``Lin
 input order and ends with the run's ``Totals``; the CLI layer writes them. With ``output`` each
 line is also appended to that file as soon as its item is done, and a rerun keeps the
 successful lines, drops the rest (failed or torn by a kill) and sends only what is missing.
+The file is locked for the run, so a second run on it stops instead of sending it all again.
 """
 
 from __future__ import annotations
@@ -18,15 +19,19 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from adp_cli.errors import AdpError, ExitStatus, UsageError
-from adp_cli.files import replace_atomically
+from adp_cli.files import is_special, replace_atomically, resolved
 from adp_cli.inputs import Source
 from adp_cli.items import Flags
 from adp_cli.prepared import prepare
 from adp_cli.providers import Provider
 from adp_cli.tasks import Settings, Task
+from adp_cli.text import json_text, redact, shorten
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
 
 log = logging.getLogger("adp")
 
@@ -86,7 +91,7 @@ class Totals:
 
 def _error_line(index: int, item_id: Any, error: BaseException) -> dict[str, Any]:
     kind = error.kind if isinstance(error, AdpError) else "internal_error"
-    return {"index": index, **_id_field(item_id), "error": {"type": kind, "message": str(error)}}
+    return {"index": index, **_id_field(item_id), "error": {"type": kind, "message": redact(str(error))}}
 
 
 def _id_field(item_id: Any) -> dict[str, Any]:
@@ -97,9 +102,9 @@ def resume(output: Path) -> set[int]:
     """Keep the successful lines of an earlier run and return their indices.
 
     Error lines and a line torn by a kill are dropped (atomically), so after the rerun every
-    item appears exactly once.
+    item appears exactly once. A stream (a FIFO, ``/dev/null``) has nothing to resume.
     """
-    if not output.exists():
+    if not output.exists() or is_special(output):
         return set()
     kept: list[str] = []
     done: set[int] = set()
@@ -112,7 +117,7 @@ def resume(output: Path) -> set[int]:
             index = line.get("index") if isinstance(line, dict) else None
             if isinstance(index, int) and "error" not in line and index not in done:
                 done.add(index)
-                kept.append(json.dumps(line, ensure_ascii=False))
+                kept.append(json_text(line))
     replace_atomically(output, "".join(f"{line}\n" for line in kept).encode("utf-8"))
     return done
 
@@ -149,16 +154,18 @@ def run(
     output: Path | None = None,
 ) -> Iterator[Line | Totals]:
     """Every item's line in input order (also appended to ``output``), then the run's totals."""
+    lock = sink = None
     try:
-        done = resume(output) if output else set()
-        sink = _Sink(output) if output else None
-    except OSError as error:
-        raise UsageError(f"--output {output}: {error.strerror or error}") from None
-    provider.start()  # a missing key fails the whole run at once, before any item
-    runner = _Runner(task, flags, settings, provider)
-    totals = Totals(skipped=len(done))
-    started = time.perf_counter()
-    try:
+        try:
+            lock = _claim(output) if output else None
+            done = resume(output) if output else set()
+            sink = _Sink(output) if output else None
+        except OSError as error:
+            raise UsageError(f"--output {shorten(str(output))}: {error.strerror or error}") from None
+        provider.start()  # a missing key or an unusable ledger fails the whole run at once
+        runner = _Runner(task, flags, settings, provider)
+        totals = Totals(skipped=len(done))
+        started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             for line in _ordered(pool, runner, _pending(source, done), concurrency * _WINDOW_PER_WORKER, sink):
                 totals.add(line)
@@ -166,8 +173,29 @@ def run(
     finally:
         if sink:
             sink.close()
+        if lock:
+            lock.release()
     totals.seconds = time.perf_counter() - started
     yield totals
+
+
+def _claim(output: Path) -> BaseFileLock | None:
+    """Lock ``output`` (through ``FILE.lock`` beside it) for this run: a second run on the same
+    file would send every item the first has not finished yet. A stream has no resume, no lock."""
+    from filelock import FileLock, Timeout
+
+    target = resolved(output)
+    if is_special(target):
+        return None
+    lock = FileLock(f"{target}.lock", timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise UsageError(
+            f"--output {shorten(str(output))}: another adp run is writing to it (it holds {shorten(lock.lock_file)}); "
+            "let it finish, or choose another file"
+        ) from None
+    return lock
 
 
 def _pending(source: Source, done: set[int]) -> Iterator[tuple[int, Any]]:
@@ -205,7 +233,7 @@ class _Sink:
         self._lock = threading.Lock()
 
     def append(self, finished: Future[Line]) -> None:
-        text = json.dumps(finished.result().fields, ensure_ascii=False) + "\n"
+        text = json_text(finished.result().fields) + "\n"
         with self._lock:
             self._file.write(text)
             self._file.flush()

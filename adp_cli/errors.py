@@ -15,11 +15,6 @@ class ExitStatus(IntEnum):
     INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
-def one_line(message: str) -> str:
-    """Errors are one line even when they quote user input that holds line breaks."""
-    return message.replace("\r", "\\r").replace("\n", "\\n")
-
-
 class AdpError(Exception):
     """Base of every error adp reports as one line; ``exit_status`` is what the CLI exits with
     and ``kind`` is the error type a batch line carries."""

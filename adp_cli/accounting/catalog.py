@@ -21,6 +21,7 @@ from typing import Any
 from adp_cli.cache import cache_dir, write_best_effort
 from adp_cli.errors import ConfigError, InputError
 from adp_cli.inputs import parse_yaml
+from adp_cli.text import quote
 
 
 class GroqModel(str, Enum):
@@ -212,14 +213,16 @@ def _override_prices(path: str | None) -> dict[str, Price]:
             if isinstance(entry, dict):
                 paid_in = float(entry.get("input", entry.get("output")))
                 paid_out = float(entry.get("output", paid_in))
-                unit = str(entry.get("unit", TOKENS))
+                unit = entry.get("unit", TOKENS)
+                if not isinstance(unit, str):
+                    raise TypeError("the unit is not text")
             else:
                 paid_in = paid_out = float(entry)
                 unit = TOKENS
-        except (TypeError, ValueError) as error:
-            raise ConfigError(f"ADP_PRICES_FILE {path}: bad price for {model!r}: {entry!r}") from error
+        except (TypeError, ValueError):
+            raise ConfigError(f"ADP_PRICES_FILE {path}: bad price for {quote(model, 80)}: {quote(entry, 80)}") from None
         if not (math.isfinite(paid_in) and math.isfinite(paid_out)) or paid_in < 0 or paid_out < 0:
-            raise ConfigError(f"ADP_PRICES_FILE {path}: price for {model!r} must be a finite amount >= 0")
+            raise ConfigError(f"ADP_PRICES_FILE {path}: price for {quote(model, 80)} must be a finite amount >= 0")
         overrides[str(model)] = Price(paid_in, paid_out, unit, "ADP_PRICES_FILE")
     return overrides
 

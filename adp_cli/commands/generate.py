@@ -48,6 +48,10 @@ def run(request: Request) -> Outcome:
         return batch.run(
             task, source, request.flags, settings, provider, concurrency=request.concurrency, output=request.output
         )
+    if request.output is not None:
+        raise UsageError(
+            "--output/-o is for batches (JSON Lines or a JSON array); for one item, redirect stdout instead"
+        )
     item = task.parse(next(source.documents, {}), request.flags)
     if request.dry_run:
         return dry_run(task, item, settings)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from adp_cli.accounting import catalog
 from adp_cli.accounting.ledger import Call, Tab
-from adp_cli.errors import GenerationError, ModelUnavailableError
+from adp_cli.errors import BadReplyError, GenerationError, ModelUnavailableError
 from adp_cli.providers.base import Connection
 from adp_cli.providers.client import Completion, RateGate, complete, make_client
 from adp_cli.results import Usage
@@ -28,6 +28,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("adp")
 
 
+def most_a_call_may_cost(prepared: Prepared) -> float:
+    """What the budget holds for a call in flight: as many prompt tokens as the prompt has UTF-8
+    bytes (no token of a byte-level tokenizer is shorter than a byte) plus a full ``max_tokens``
+    reply, on the dearest model the call may go to."""
+    prompt_bytes = len(prepared.prompt_text.encode("utf-8", "surrogatepass"))
+    return max(catalog.usage_cost(prompt_bytes, prepared.max_tokens, model) for model in prepared.candidates)
+
+
 class GroqProvider:
     name = "groq"
 
@@ -40,27 +48,29 @@ class GroqProvider:
         self._tab: Tab | None = None
 
     def start(self) -> None:
-        """A missing key fails here, before any item is read."""
+        """A missing or unusable key, or an unusable ledger, fails here, before any request."""
         self._client = make_client(self._connection, self._gate)
         self._tab = Tab()
 
     def answer(self, prepared: Prepared) -> Result:
         if self._client is None or self._tab is None:
             raise RuntimeError("start() the provider before answer()")
-        self._tab.check()
-        reply = self._send(self._client, prepared)
-        if catalog.price_of(reply.model) is None:
-            log.warning("no price known for %s; its cost is reported as 0", reply.model)
-        usage = Usage(
-            tokens_used=reply.prompt_tokens + reply.completion_tokens,
-            cost_usd=catalog.usage_cost(reply.prompt_tokens, reply.completion_tokens, reply.model),
-            provider=self.name,
-            model=reply.model,
-            prompt_tokens=reply.prompt_tokens,
-            completion_tokens=reply.completion_tokens,
-            latency_ms=reply.latency_ms,
-        )
-        self._tab.add(Call(usage.model, usage.prompt_tokens, usage.completion_tokens, usage.cost_usd))
+        with self._tab.reserve(most_a_call_may_cost(prepared)):
+            reply = self._send(self._client, prepared)
+            if catalog.price_of(reply.model) is None:
+                log.warning("no price known for %s; its cost is reported as 0", reply.model)
+            usage = Usage(
+                tokens_used=reply.prompt_tokens + reply.completion_tokens,
+                cost_usd=catalog.usage_cost(reply.prompt_tokens, reply.completion_tokens, reply.model),
+                provider=self.name,
+                model=reply.model,
+                prompt_tokens=reply.prompt_tokens,
+                completion_tokens=reply.completion_tokens,
+                latency_ms=reply.latency_ms,
+            )
+            self._tab.add(Call(usage.model, usage.prompt_tokens, usage.completion_tokens, usage.cost_usd))
+        if reply.bad_usage:
+            raise BadReplyError(f"Groq reported unusable usage ({reply.bad_usage}); the call is in the ledger without it")
         return prepared.task.finish(reply.content, usage)  # type: ignore[return-value]
 
     def _pick(self, prepared: Prepared) -> tuple[str, bool]:
