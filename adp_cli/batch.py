@@ -10,8 +10,10 @@ The file is locked for the run, so a second run on it stops instead of sending i
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -187,6 +189,8 @@ def _claim(output: Path) -> BaseFileLock | None:
     target = resolved(output)
     if is_special(target):
         return None
+    if not target.parent.is_dir():  # filelock would create the folders for its lock file
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(target.parent))
     lock = FileLock(f"{target}.lock", timeout=0)
     try:
         lock.acquire()

@@ -617,6 +617,16 @@ def test_a_second_run_on_the_same_output_is_refused(groq: GroqStub, tmp_path: Pa
     assert sorted(line["index"] for line in file_lines(output)) == list(range(10))
 
 
+def test_output_into_a_missing_folder_is_refused_and_creates_nothing(cli: CliRunner, env: dict[str, str], tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "items.jsonl", wizard_items(2))
+
+    result = run(cli, "casual", str(source), "--provider", "offline", "-q", "-o", str(tmp_path / "no" / "such" / "out.jsonl"))
+
+    assert result.exit_code == 2
+    assert "No such file or directory" in one_line(result.stderr)
+    assert not (tmp_path / "no").exists()
+
+
 @pytest.mark.parametrize("input", ["--genre=Rock", "item.yaml", "item.json"])
 def test_output_with_a_single_item_is_refused(cli: CliRunner, groq: GroqStub, tmp_path: Path, input: str) -> None:
     (tmp_path / "item.yaml").write_text("genre: Rock\n", encoding="utf-8")
