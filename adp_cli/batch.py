@@ -6,12 +6,15 @@ input order, a ``Pulse`` now and then while it waits (what for, if a rate limit 
 ends with the run's ``Totals``; the CLI layer writes them. With ``output`` each
 line is also appended to that file as soon as its item is done, and a rerun keeps the
 successful lines, drops the rest (failed or torn by a kill) and sends only what is missing.
+The file is locked for the run, so a second run on it stops instead of sending it all again.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -19,10 +22,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from adp_cli.errors import AdpError, ExitStatus, Interrupted, RateLimitStop, UsageError
-from adp_cli.files import replace_atomically
+from adp_cli.files import is_special, replace_atomically, resolved
 from adp_cli.inputs import Source
 from adp_cli.items import Flags
 from adp_cli.prepared import prepare
@@ -30,6 +33,10 @@ from adp_cli.providers import Provider
 from adp_cli.ratelimits import Cancelled, Waiting
 from adp_cli.settings import Settings
 from adp_cli.tasks import Task
+from adp_cli.text import json_text, redact, shorten
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
 
 log = logging.getLogger("adp")
 
@@ -102,7 +109,7 @@ class Totals:
 
 def _error_line(index: int, item_id: Any, error: BaseException) -> dict[str, Any]:
     kind = error.kind if isinstance(error, AdpError) else "internal_error"
-    return {"index": index, **_id_field(item_id), "error": {"type": kind, "message": str(error)}}
+    return {"index": index, **_id_field(item_id), "error": {"type": kind, "message": redact(str(error))}}
 
 
 def _id_field(item_id: Any) -> dict[str, Any]:
@@ -113,9 +120,9 @@ def resume(output: Path) -> set[int]:
     """Keep the successful lines of an earlier run and return their indices.
 
     Error lines and a line torn by a kill are dropped (atomically), so after the rerun every
-    item appears exactly once.
+    item appears exactly once. A stream (a FIFO, ``/dev/null``) has nothing to resume.
     """
-    if not output.is_file():  # nothing yet, or a device or pipe (-o /dev/null): nothing to resume
+    if not output.exists() or is_special(output):  # nothing yet, or a stream (-o /dev/null)
         return set()
     kept: list[str] = []
     done: set[int] = set()
@@ -128,7 +135,7 @@ def resume(output: Path) -> set[int]:
             index = line.get("index") if isinstance(line, dict) else None
             if isinstance(index, int) and "error" not in line and index not in done:
                 done.add(index)
-                kept.append(json.dumps(line, ensure_ascii=False))
+                kept.append(json_text(line))
     replace_atomically(output, "".join(f"{line}\n" for line in kept).encode("utf-8"))
     return done
 
@@ -179,16 +186,18 @@ def run(
 ) -> Iterator[Line | Pulse | Totals]:
     """Every item's line in input order (also appended to ``output``), then the run's totals."""
     runner = _Runner(task, flags, settings, provider)
-    try:
-        done = resume(output) if output else set()
-        sink = _Sink(output, on_error=runner.stop) if output else None
-    except OSError as error:
-        raise UsageError(f"--output {output}: {error.strerror or error}") from None
-    provider.start()  # a missing key fails the whole run at once, before any item
-    totals = Totals(skipped=len(done))
-    started = time.perf_counter()
+    lock = sink = None
     pool = ThreadPoolExecutor(max_workers=concurrency)
     try:
+        try:
+            lock = _claim(output) if output else None
+            done = resume(output) if output else set()
+            sink = _Sink(output, on_error=runner.stop) if output else None
+        except OSError as error:
+            raise UsageError(f"--output {shorten(str(output))}: {error.strerror or error}") from None
+        provider.start()  # a missing key or an unusable ledger fails the whole run at once
+        totals = Totals(skipped=len(done))
+        started = time.perf_counter()
         for event in _ordered(pool, runner, _pending(source, done), concurrency * _WINDOW_PER_WORKER, sink):
             if isinstance(event, Line):
                 totals.add(event)
@@ -204,8 +213,31 @@ def run(
         pool.shutdown(wait=True, cancel_futures=True)
         if sink:
             sink.close()
+        if lock:
+            lock.release()
     totals.seconds = time.perf_counter() - started
     yield totals
+
+
+def _claim(output: Path) -> BaseFileLock | None:
+    """Lock ``output`` (through ``FILE.lock`` beside it) for this run: a second run on the same
+    file would send every item the first has not finished yet. A stream has no resume, no lock."""
+    from filelock import FileLock, Timeout
+
+    target = resolved(output)
+    if is_special(target):
+        return None
+    if not target.parent.is_dir():  # filelock would create the folders for its lock file
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(target.parent))
+    lock = FileLock(f"{target}.lock", timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise UsageError(
+            f"--output {shorten(str(output))}: another adp run is writing to it (it holds {shorten(lock.lock_file)}); "
+            "let it finish, or choose another file"
+        ) from None
+    return lock
 
 
 def _pending(source: Source, done: set[int]) -> Iterator[tuple[int, Any]]:
@@ -258,7 +290,7 @@ class _Sink:
     def append(self, finished: Future[Line]) -> None:
         if finished.cancelled():
             return
-        text = json.dumps(finished.result().fields, ensure_ascii=False) + "\n"
+        text = json_text(finished.result().fields) + "\n"
         with self._lock:
             if self._error is not None:
                 return

@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperCommand
 
 from adp_cli import __version__
-from adp_cli.errors import ExitStatus, one_line
+from adp_cli.errors import ExitStatus
 from adp_cli.options import (
     TASK_OPTIONS,
     TASK_SPECIFIC,
@@ -75,6 +75,7 @@ from adp_cli.options import (
     WindowOpt,
 )
 from adp_cli.scales import POETIC_LEVEL_DEFAULT
+from adp_cli.text import one_line, redact, terminal_safe
 
 app = typer.Typer(
     name="adp",
@@ -87,11 +88,19 @@ app = typer.Typer(
 log = logging.getLogger("adp")
 
 
+class _SafeFormatter(logging.Formatter):
+    """Log lines, tracebacks included, pass the same redaction and escaping as error lines: an
+    exception text may hold the key, and a logged reply may hold escape sequences."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(redact(super().format(record)))
+
+
 def _configure(verbose: bool) -> None:
     """Logging to stderr only, for the 'adp' logger only (the SDK's own logs stay quiet)."""
     level = logging.DEBUG if verbose else getattr(logging, os.environ.get("LOG_LEVEL", "WARNING").upper(), logging.WARNING)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("adp: %(levelname)s: %(message)s"))
+    handler.setFormatter(_SafeFormatter("adp: %(levelname)s: %(message)s"))
     log.handlers = [handler]
     log.propagate = False
     log.setLevel(level)
@@ -121,7 +130,7 @@ def _reported(verbose: bool) -> Iterator[None]:
         render.error("interrupted")
         raise typer.Exit(ExitStatus.INTERRUPTED) from None
     except BrokenPipeError:  # `adp ... | head`: the reader has all it wanted; stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        render.discard_stdout()
         raise typer.Exit(ExitStatus.FAILURE) from None
     except (typer.Exit, typer.Abort):
         raise
@@ -434,7 +443,7 @@ def main() -> None:
     except TyperException as error:
         context = getattr(error, "ctx", None)
         command = context.command_path if context is not None else "adp"
-        sys.stderr.write(f"adp: error: {one_line(error.format_message())} (see '{command} --help')\n")
+        sys.stderr.write(f"adp: error: {terminal_safe(one_line(redact(error.format_message())))} (see '{command} --help')\n")
         sys.exit(ExitStatus.USAGE)
     except typer.Abort:
         sys.stderr.write("adp: error: interrupted\n")

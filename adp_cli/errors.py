@@ -6,6 +6,8 @@ from datetime import datetime
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
+from adp_cli.text import one_line
+
 if TYPE_CHECKING:
     from adp_cli.ratelimits import RateLimitSignal
 
@@ -18,11 +20,6 @@ class ExitStatus(IntEnum):
     USAGE = 2  # a usage, input or configuration error: the user fixes it, retrying won't help
     RATE_LIMITED = 3  # stopped by a rate limit that will not clear soon; nothing lost, rerun with -o
     INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
-
-
-def one_line(message: str) -> str:
-    """Errors are one line even when they quote user input that holds line breaks."""
-    return message.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class AdpError(Exception):

@@ -2,6 +2,8 @@
 
 A ``.jsonl`` file or a JSON array is a batch, even of one item, so a script always gets the
 same output shape; anything else is one item. Batches are streamed, never loaded whole.
+Readings that would hide a mistake are errors: a key given twice in one mapping (JSON and YAML
+keep the last one silently), text after the closing ``]`` of an array.
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 import io
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
 from adp_cli.errors import InputError
+from adp_cli.text import quote, shorten
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # one document read whole; batches should be JSON Lines
 _CHUNK = 64 * 1024
@@ -29,33 +33,42 @@ class Source:
     name: str
 
 
+def stdin_bytes() -> IO[bytes]:
+    """The process's standard input as bytes; closed (``adp casual - <&-``) is an input error."""
+    if sys.stdin is None:
+        raise InputError("stdin is closed: give a file, or pipe the input in")
+    return sys.stdin.buffer
+
+
 def open_source(path: str | None, stdin: IO[bytes] | None = None) -> Source:
     """Open INPUT (a path, ``-`` or nothing) and decide whether it is one item or a batch."""
     if path is None:
         return Source(iter([{}]), batch=False, name="flags")
     if path == "-":
-        stream = stdin if stdin is not None else sys.stdin.buffer
-        return _sniffed(stream, "stdin")
-    file = Path(path)
-    if file.is_dir():
-        raise InputError(f"{path}: is a directory, not a YAML/JSON/JSONL file")
+        return _sniffed(stdin if stdin is not None else stdin_bytes(), "stdin")
+    file, name = Path(path), shorten(path)
     try:
+        if file.is_dir():
+            raise InputError(f"{name}: is a directory, not a YAML/JSON/JSONL file")
         handle = file.open("rb")
-    except OSError as error:
-        raise InputError(f"{path}: cannot open: {error.strerror or error}") from None
+    except OSError as error:  # also a name too long for the file system
+        raise InputError(f"{name}: cannot open: {error.strerror or error}") from None
     suffix = file.suffix.lower()
     if suffix == ".jsonl":
-        return Source(_json_lines(handle, path), batch=True, name=path)
+        return Source(_json_lines(handle, name), batch=True, name=name)
     if suffix == ".json":
-        return _json_source(handle, path)
+        return _json_source(handle, name)
     if suffix in (".yaml", ".yml"):
-        return _yaml_source(_read_all(handle, path), path)
-    return _sniffed(handle, path)
+        return _yaml_source(_read_all(handle, name), name)
+    return _sniffed(handle, name)
 
 
 def _read_all(stream: IO[bytes], name: str) -> str:
-    data = stream.read(MAX_DOCUMENT_BYTES + 1)
-    stream.close()
+    try:
+        with stream:
+            data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as error:  # EIO and the like, e.g. /proc/self/mem
+        raise InputError(f"{name}: cannot read: {error.strerror or error}") from None
     if len(data) > MAX_DOCUMENT_BYTES:
         raise InputError(f"{name}: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; use JSON Lines for big batches")
     try:
@@ -67,7 +80,7 @@ def _read_all(stream: IO[bytes], name: str) -> str:
 def _sniffed(stream: IO[bytes], name: str) -> Source:
     """Stdin and unknown extensions: a JSON array, one JSON object, JSON Lines, or YAML."""
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
-    head = _head(buffered)
+    head = _head(buffered, name)
     if head.startswith(b"["):
         return Source(_json_array(buffered, name), batch=True, name=name)
     if head.startswith(b"{"):
@@ -78,9 +91,12 @@ def _sniffed(stream: IO[bytes], name: str) -> Source:
     return _yaml_source(_read_all(buffered, name), name)
 
 
-def _head(buffered: io.BufferedReader) -> bytes:
+def _head(buffered: io.BufferedReader, name: str) -> bytes:
     """The start of the input past a BOM and blank space, read without consuming it."""
-    return buffered.peek(_CHUNK)[:_CHUNK].lstrip(b"\xef\xbb\xbf \t\r\n")
+    try:
+        return buffered.peek(_CHUNK)[:_CHUNK].lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError as error:
+        raise InputError(f"{name}: cannot read: {error.strerror or error}") from None
 
 
 def _first_line_is_json(text: str) -> bool:
@@ -96,31 +112,93 @@ def _first_line_is_json(text: str) -> bool:
     return True
 
 
+class _KeyCheck:
+    """An ``object_pairs_hook``: builds each object as ``json`` does, and notes the first key an
+    object gives twice, so the caller can refuse that document (and only that one)."""
+
+    def __init__(self) -> None:
+        self.repeated: list[str] = []
+
+    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        built = dict(pairs)
+        if len(built) < len(pairs) and not self.repeated:
+            self.repeated.append(_first_repeated(key for key, _ in pairs))
+        return built
+
+    def problem(self) -> str | None:
+        """What was wrong with the document just decoded, if anything; resets for the next."""
+        if not self.repeated:
+            return None
+        key = self.repeated.pop()
+        return f"duplicate key {quote(key, 80)} (a key may appear once per object)"
+
+
+def _first_repeated(keys: Iterable[Any]) -> Any:
+    seen: set[Any] = set()
+    for key in keys:
+        if key in seen:
+            return key
+        seen.add(key)
+    raise ValueError("no key is repeated")
+
+
 def _json_document(text: str, name: str) -> Source:
+    check = _KeyCheck()
     try:
-        return Source(iter([json.loads(text)]), batch=False, name=name)
+        document = json.loads(text, object_pairs_hook=check)
     except json.JSONDecodeError as error:
         raise InputError(f"{name}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}") from None
     except ValueError as error:  # e.g. an integer beyond Python's digit limit
         raise InputError(f"{name}: invalid JSON value: {error}") from None
     except RecursionError:
         raise InputError(f"{name}: JSON nested too deeply") from None
+    if problem := check.problem():
+        raise InputError(f"{name}: {problem}")
+    return Source(iter([document]), batch=False, name=name)
 
 
 def _json_source(handle: IO[bytes], name: str) -> Source:
     buffered = io.BufferedReader(handle)  # type: ignore[arg-type]
-    if _head(buffered).startswith(b"["):
+    if _head(buffered, name).startswith(b"["):
         return Source(_json_array(buffered, name), batch=True, name=name)
     return _json_document(_read_all(buffered, name), name)
 
 
+@cache
+def _strict_loader() -> type:
+    """yaml's safe loader (the C one where built), refusing a mapping that gives a key twice:
+    yaml itself keeps the last. Keys merged in with ``<<`` may be overridden, as YAML intends."""
+    import yaml
+    from yaml.constructor import ConstructorError
+
+    class StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Any, Any]:
+            seen: set[Any] = set()
+            for key_node, _ in node.value if isinstance(node, yaml.MappingNode) else ():
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    repeated = key in seen
+                    seen.add(key)
+                except TypeError:  # unhashable: the base class reports it
+                    continue
+                if repeated:
+                    raise ConstructorError(
+                        "while constructing a mapping", node.start_mark, f"duplicate key {quote(key, 80)}", key_node.start_mark
+                    )
+            return super().construct_mapping(node, deep)
+
+    return StrictLoader
+
+
 def parse_yaml(text: str, name: str) -> Any:
     """``yaml.safe_load`` with every way it can fail (bad syntax, a 13th month, a 5000-digit int,
-    deep nesting) turned into one InputError line."""
+    deep nesting, a key given twice) turned into one InputError line."""
     import yaml
 
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(text, Loader=_strict_loader())
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
@@ -147,12 +225,15 @@ class ItemError(InputError):
 
 def _json_lines(stream: IO[bytes], name: str) -> Iterator[Any]:
     """One document per non-blank line; a bad line yields an ItemError in its place."""
+    check = _KeyCheck()
     with stream:
-        for number, raw in enumerate(stream, 1):
+        for number, raw in enumerate(_read_lines(stream, name), 1):
             if not raw.strip():
                 continue
             try:
-                yield json.loads(raw.decode("utf-8-sig"))
+                document = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=check)
+                problem = check.problem()
+                yield document if problem is None else ItemError(f"{name} line {number}: {problem}")
             except UnicodeDecodeError:
                 yield ItemError(f"{name} line {number}: not UTF-8 text")
             except json.JSONDecodeError as error:
@@ -163,9 +244,36 @@ def _json_lines(stream: IO[bytes], name: str) -> Iterator[Any]:
                 yield ItemError(f"{name} line {number}: JSON nested too deeply")
 
 
+def _read_lines(stream: IO[bytes], name: str) -> Iterator[bytes]:
+    """The stream's lines; a read error (EIO) stops the whole input with one line."""
+    try:
+        yield from stream
+    except OSError as error:
+        raise InputError(f"{name}: cannot read: {error.strerror or error}") from None
+
+
+def _read_chunk(reader: io.TextIOWrapper, name: str) -> str:
+    try:
+        return reader.read(_CHUNK)
+    except UnicodeDecodeError as error:
+        raise InputError(f"{name}: not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise InputError(f"{name}: cannot read: {error.strerror or error}") from None
+
+
+def _nothing_after(reader: io.TextIOWrapper, rest: str, name: str) -> None:
+    """Only blank space may follow the array's closing ``]``: anything else is a damaged file or
+    two documents run together, and its items would be lost without a word."""
+    while rest:
+        if rest.strip():
+            raise InputError(f"{name}: text after the closing ] of the JSON array: {quote(rest.strip(), 40)}")
+        rest = _read_chunk(reader, name)
+
+
 def _json_array(stream: IO[bytes], name: str) -> Iterator[Any]:
     """The elements of a top-level JSON array, decoded one at a time from a sliding buffer."""
-    decoder = json.JSONDecoder()
+    check = _KeyCheck()
+    decoder = json.JSONDecoder(object_pairs_hook=check)
     reader = io.TextIOWrapper(stream, encoding="utf-8-sig")  # type: ignore[arg-type]
     buffer, position, opened, eof = "", 0, False, False
     with reader:
@@ -178,6 +286,7 @@ def _json_array(stream: IO[bytes], name: str) -> Iterator[Any]:
                 opened, position = True, position + 1
                 continue
             if position < len(buffer) and buffer[position] == "]":
+                _nothing_after(reader, buffer[position + 1 :] or _read_chunk(reader, name), name)
                 return
             if position < len(buffer):
                 try:
@@ -192,15 +301,13 @@ def _json_array(stream: IO[bytes], name: str) -> Iterator[Any]:
                 except RecursionError:
                     raise InputError(f"{name}: JSON nested too deeply") from None
                 if end >= 0 and (eof or (end < len(buffer) and buffer[end] in " \t\r\n,]")):
-                    yield document
+                    problem = check.problem()
+                    yield document if problem is None else ItemError(f"{name}: JSON array element: {problem}")
                     buffer, position = buffer[end:], 0
                     continue
             if eof:
                 raise InputError(f"{name}: JSON array is not closed")
-            try:
-                chunk = reader.read(_CHUNK)
-            except UnicodeDecodeError as error:
-                raise InputError(f"{name}: not UTF-8 text (byte {error.start})") from None
+            chunk = _read_chunk(reader, name)
             eof = not chunk
             buffer = buffer[position:] + chunk
             position = 0

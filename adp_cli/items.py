@@ -38,6 +38,17 @@ class Flags:
     phrase: str | None = None
     standardized: str | None = None
 
+    def __post_init__(self) -> None:
+        """Check the flags once, before any item: ``--mood ,,,`` is a mistake, not "no moods"."""
+        for name in ("subgenre", "mood", "energy", "texture"):
+            for value in getattr(self, name):
+                if not _split_values([value]):
+                    raise UsageError(f"--{name} {value!r}: no value in it (give one or more, comma-separated)")
+        for spec in self.instrument:
+            parse_instrument(spec)
+        if self.vocals is not None:
+            parse_vocals(self.vocals)
+
     def any(self) -> bool:
         return any(value not in (None, []) for value in vars(self).values())
 
@@ -55,6 +66,8 @@ def parse_instrument(spec: str) -> dict[str, Any]:
     instrument: dict[str, Any] = {"instrument": parts[0].strip(), "role": parts[1].strip()}
     if len(parts) == 3 and parts[2].strip():
         instrument["descriptors"] = _split_values([parts[2]])
+        if not instrument["descriptors"]:
+            raise UsageError(f"--instrument {spec!r}: the descriptors after the second ':' are empty")
     return instrument
 
 
@@ -115,7 +128,7 @@ def apply_bpm_flags(document: dict[str, Any], flags: Flags) -> dict[str, Any]:
             return wizard
         merged = bpm_input_from_wizard(parse_wizard(wizard)).model_dump(exclude_none=True)
     else:
-        merged = {to_snake(key): value for key, value in document.items()}
+        merged = _snake_case_fields(document)
         if flags.genre is not None:
             merged["genre"] = flags.genre
         if flags.subgenre:
@@ -130,6 +143,18 @@ def apply_bpm_flags(document: dict[str, Any], flags: Flags) -> dict[str, Any]:
     return merged
 
 
+def _snake_case_fields(document: dict[str, Any]) -> dict[str, Any]:
+    """BPM fields by their snake_case names; the same field in both spellings is an error, since
+    one of the two values would be dropped without a word."""
+    merged: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
+    for key, value in document.items():
+        name = to_snake(key) if isinstance(key, str) else key
+        if name in spelled:
+            raise InputError(f"both {spelled[name]!r} and {key!r} are given: they are the same field, keep one")
+        spelled[name] = key
+        merged[name] = value
+    return merged
 
 
 def as_mapping(document: Any) -> dict[str, Any]:
@@ -138,7 +163,7 @@ def as_mapping(document: Any) -> dict[str, Any]:
     if isinstance(document, InputError):
         raise document
     if document is None:
-        return {}
+        raise InputError("no item: the document is empty (null); expected a mapping of fields")
     if not isinstance(document, dict):
         raise InputError(f"expected a mapping of fields, got {type(document).__name__}")
     return document

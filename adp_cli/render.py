@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
@@ -20,7 +21,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from adp_cli.errors import ExitStatus, one_line
+from adp_cli.errors import ExitStatus, UsageError
+from adp_cli.text import json_text, one_line, redact, terminal_safe
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -59,20 +61,41 @@ def out_console() -> Console:
 
 
 def out(text: str) -> None:
-    """A result line on stdout, flushed so pipelines see it at once."""
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
+    """A result line on stdout, flushed so pipelines see it at once. On a terminal, control and
+    bidi characters a model may answer with are shown escaped; a pipe gets the text as is."""
+    stream = sys.stdout
+    if stream is None:
+        raise UsageError("cannot write results: stdout is closed")
+    if stream.isatty():
+        text = terminal_safe(text)
+    try:
+        stream.write(text + "\n")
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as failure:
+        discard_stdout()
+        raise UsageError(f"cannot write results to stdout: {failure.strerror or failure}") from None
+
+
+def discard_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's final flush of what is still
+    buffered cannot fail again (a closed pipe, a full disk) after the error was reported."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # no stdout, or one with no descriptor (tests)
+        pass
 
 
 def out_json(document: Any) -> None:
-    out(json.dumps(document, ensure_ascii=False))
+    out(json_text(document))
 
 
 def error(message: str) -> None:
-    """The one-line error every failure ends in."""
+    """The one-line error every failure ends in: no secret, no raw control character."""
     from rich.markup import escape
 
-    err_console().print(f"[bold red]adp: error:[/] {escape(one_line(message))}", soft_wrap=True)
+    err_console().print(f"[bold red]adp: error:[/] {escape(terminal_safe(one_line(redact(message))))}", soft_wrap=True)
 
 
 def _table(

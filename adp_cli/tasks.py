@@ -21,6 +21,7 @@ from adp_cli.messages import Messages, bpm_messages, casual_messages, structure_
 from adp_cli.results import Answer, BpmEstimationResult, GenerationResult, Usage
 from adp_cli.scales import BPM_MAX, BPM_MIN
 from adp_cli.settings import Settings
+from adp_cli.text import quote
 from adp_cli.wizard import BpmEstimationInput, WizardData
 
 Item = WizardData | BpmEstimationInput
@@ -57,7 +58,7 @@ def parse_bpm(reply: str) -> int:
     text = strip_reasoning(reply)
     match = _BPM_REPLY.match(text)
     if not match or not BPM_MIN <= int(match.group(1)) <= BPM_MAX:
-        raise BadReplyError(f"Invalid BPM returned: {reply.strip()!r}. Expected integer between {BPM_MIN}-{BPM_MAX}.")
+        raise BadReplyError(f"Invalid BPM returned: {quote(reply.strip())}. Expected integer between {BPM_MIN}-{BPM_MAX}.")
     return int(match.group(1))
 
 
@@ -96,7 +97,12 @@ class Task:
         return self.result.answered(usage, value)
 
     def finish(self, reply: str, usage: Usage) -> Answer:
-        """A model's reply cleaned and checked the task's way, with what the call cost."""
+        """A model's reply cleaned and checked the task's way, with what the call cost. A reply
+        holding a lone surrogate (JSON allows ``"\\ud800"``) has no UTF-8 form to show or write."""
+        try:
+            reply.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadReplyError("the reply is not valid Unicode text (it holds a lone surrogate)") from None
         return self.answered(self.clean(reply), usage)
 
 

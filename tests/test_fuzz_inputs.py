@@ -753,7 +753,7 @@ EDGE_FILES: dict[str, tuple[str, bytes | None, set[int]]] = {
     "bom-yaml": ("bom.yaml", BOM + b"genre: Rock\n", {0}),
     "bom-no-extension": ("bom", BOM + b'{"genre": "Rock"}', {0}),
     "json-in-txt": ("item.txt", b'{"genre": "Rock"}', {0}),
-    "null.json": ("null.json", b"null", {0, 2}),
+    "null.json": ("null.json", b"null", {2}),
     "scalar.json": ("scalar.json", b'"Rock"', {2}),
     "number.yaml": ("number.yaml", b"42\n", {2}),
     "two-yaml-documents": ("two.yaml", b"genre: a\n---\ngenre: b\n", {2}),
@@ -813,6 +813,123 @@ def test_cost_edge_files(capsys, tmp_path, case) -> None:
     result = run_main(capsys, ["cost", "--file", str(path)])
     check_single(result)
     assert result[0] == (0 if case == "empty" else 2), _context(result)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lenient readings that would hide a mistake: each is an error that says what is wrong
+
+DUPLICATE_KEYS = {
+    "json": ("item.json", '{"genre": "Rock", "mood": "calm", "genre": "Jazz"}', "genre"),
+    "json-nested": ("item.json", '{"genre": {"primary": "Rock", "primary": "Jazz"}}', "primary"),
+    "json-no-extension": ("item", '{"mood": "calm", "mood": "dark", "genre": "Rock"}', "mood"),
+    "yaml": ("item.yaml", "genre: Rock\nmood: calm\ngenre: Jazz\n", "genre"),
+    "yaml-nested": ("item.yaml", "genre:\n  primary: Rock\n  primary: Jazz\n", "primary"),
+    "yaml-flow": ("item.yml", "genre: Rock\nvocals: {presence: lead, style: soft, style: airy}\n", "style"),
+    "yaml-no-extension": ("item-y", "genre: Rock\ngenre: Jazz\n", "genre"),
+}
+
+
+@pytest.mark.parametrize("case", list(DUPLICATE_KEYS))
+@pytest.mark.parametrize("where", ["file", "stdin"])
+def test_duplicate_keys_are_an_error_naming_the_key(capsys, tmp_path, case, where) -> None:
+    name, text, key = DUPLICATE_KEYS[case]
+    for command in COMMANDS:
+        if where == "stdin":
+            result = run_main(capsys, [command, "-", "--dry-run", "--json", "-q"], stdin_bytes=text.encode())
+        else:
+            (tmp_path / name).write_text(text, encoding="utf-8")
+            result = run_main(capsys, [command, str(tmp_path / name), "--dry-run", "--json", "-q"])
+        check_single(result, dry_run=True)
+        assert result[0] == 2 and f"duplicate key '{key}'" in result[2], _context(result)
+
+
+def test_yaml_merge_keys_are_not_duplicates(capsys, tmp_path) -> None:
+    """``<<: *base`` then an explicit key is YAML's way to override, not a mistake."""
+    path = tmp_path / "item.yaml"
+    path.write_text("genre:\n  <<: {primary: Rock, secondary: [Indie]}\n  primary: Jazz\n", encoding="utf-8")
+    result = run_main(capsys, ["casual", str(path), "--dry-run", "--json", "-q"])
+    check_single(result, dry_run=True)
+    assert result[0] == 0 and "Genre: Jazz. (Indie)" in result[1], _context(result)
+
+
+@pytest.mark.usefixtures("offline_provider")
+@pytest.mark.parametrize("fmt", ["jsonl", "json-array"])
+def test_a_duplicate_key_in_a_batch_fails_only_its_item(capsys, tmp_path, fmt) -> None:
+    items = ['{"genre": "Rock"}', '{"genre": "Rock", "genre": "Jazz"}', '{"genre": "Folk"}']
+    path = tmp_path / ("items.jsonl" if fmt == "jsonl" else "items.json")
+    path.write_text("\n".join(items) + "\n" if fmt == "jsonl" else "[" + ", ".join(items) + "]", encoding="utf-8")
+    result = run_main(capsys, ["casual", str(path), "--provider", "offline", "-q"])
+    lines = check_batch(result, expect_items=3)
+    assert result[0] == 1, _context(result)
+    assert ["error" in line for line in lines] == [False, True, False], _context(result)
+    assert "duplicate key 'genre'" in lines[1]["error"]["message"]
+
+
+@pytest.mark.usefixtures("offline_provider")
+@pytest.mark.parametrize("tail", [' {"genre": "Folk"}', "]", " xyz", ",[]"])
+@pytest.mark.parametrize("where", ["items.json", "items", "stdin"])
+def test_text_after_the_closing_bracket_is_an_error(capsys, tmp_path, tail, where) -> None:
+    text = '[{"genre": "Rock"}, {"genre": "Jazz"}]' + tail + "\n"
+    if where == "stdin":
+        result = run_main(capsys, ["casual", "-", "--provider", "offline", "-q"], stdin_bytes=text.encode())
+    else:
+        (tmp_path / where).write_text(text, encoding="utf-8")
+        result = run_main(capsys, ["casual", str(tmp_path / where), "--provider", "offline", "-q"])
+    check_batch(result)
+    assert result[0] == 2 and "after the closing ]" in result[2], _context(result)
+
+
+@pytest.mark.parametrize(
+    "flag",
+    ["--mood=,,,", "--energy= , ", "--texture=", "--subgenre=,", "--mood=,calm,", "--instrument=Guitar:lead:, ,"],
+)
+def test_a_flag_given_only_commas_is_an_error(capsys, flag) -> None:
+    name = flag.split("=")[0]
+    results = [run_main(capsys, [command, "--genre=Rock", flag, "--mood=calm", "--dry-run", "--json", "-q"]) for command in COMMANDS if not (command == "bpm" and name == "--instrument")]
+    for result in results:
+        check_single(result, dry_run=True)
+        if flag == "--mood=,calm,":  # empty parts beside a value are just separators
+            assert result[0] == 0, _context(result)
+        else:
+            assert result[0] == 2 and name in result[2], _context(result)
+
+
+@pytest.mark.parametrize(
+    "document,spellings",
+    [
+        ({"inputPhrase": "fast", "input_phrase": "slow", "standardized_phrase": "x"}, ("inputPhrase", "input_phrase")),
+        ({"input_phrase": "fast", "standardizedPhrase": "a", "standardized_phrase": "b"}, ("standardizedPhrase", "standardized_phrase")),
+    ],
+)
+def test_both_spellings_of_a_bpm_field_are_an_error(capsys, tmp_path, document, spellings) -> None:
+    path = tmp_path / "item.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    result = run_main(capsys, ["bpm", str(path), "--dry-run", "--json", "-q"])
+    check_single(result, dry_run=True)
+    assert result[0] == 2 and all(spelling in result[2] for spelling in spellings), _context(result)
+
+
+@pytest.mark.parametrize("text", ["null\n", "~\n", "--- null\n", "---\n...\n"], ids=["null", "tilde", "explicit-null", "empty-document"])
+@pytest.mark.parametrize("where", ["item.yaml", "stdin"])
+def test_a_null_document_is_an_error(capsys, tmp_path, text, where) -> None:
+    for command in COMMANDS:
+        args = ["--provider", "offline", "-q"] if command != "bpm" else ["--dry-run", "--json", "-q"]
+        if where == "stdin":
+            result = run_main(capsys, [command, "-", *args], stdin_bytes=text.encode())
+        else:
+            (tmp_path / where).write_text(text, encoding="utf-8")
+            result = run_main(capsys, [command, str(tmp_path / where), *args])
+        check_single(result, dry_run="--dry-run" in args)
+        assert result[0] == 2 and "no item" in result[2], _context(result)
+
+
+@pytest.mark.usefixtures("offline_provider")
+def test_a_null_line_in_a_batch_fails_only_its_item(capsys, tmp_path) -> None:
+    path = tmp_path / "items.jsonl"
+    path.write_text('{"genre": "Rock"}\nnull\n{"genre": "Jazz"}\n', encoding="utf-8")
+    result = run_main(capsys, ["casual", str(path), "--provider", "offline", "-q"])
+    lines = check_batch(result, expect_items=3)
+    assert ["error" in line for line in lines] == [False, True, False], _context(result)
 
 
 # ---------------------------------------------------------------------------------------------

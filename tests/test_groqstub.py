@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -230,3 +231,47 @@ def test_latency_sleeps_run_concurrently() -> None:
 
     assert len(results) == 16 and len(stub.chat_requests) == 16
     assert elapsed < 1.5
+
+
+def test_a_request_torn_by_a_killed_client_is_ignored(stub: GroqStub) -> None:
+    """A client killed mid-body (kill -9 during a batch) sent no request: nothing is recorded or
+    answered, no callback sees a half request, and the stub goes on serving."""
+    seen: list[dict] = []
+    stub.content = lambda request: seen.append(request) or "A phrase."
+    head = (
+        "POST /openai/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer gsk_test\r\n"
+        "Content-Type: application/json\r\nContent-Length: 500\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", int(stub.base_url.rsplit(":", 1)[1])), timeout=5) as raw:
+        raw.sendall(head.encode() + b'{"model": "llama-3.1-8b-instant", "messa')
+        raw.shutdown(socket.SHUT_WR)
+        assert raw.recv(65536) == b""
+
+    assert stub.chat_requests == [] and seen == []
+    assert ask(client_for(stub)).choices[0].message.content == "A phrase."
+
+
+@pytest.mark.parametrize(
+    "raw,message",
+    [
+        (b"{not json", "could not be parsed as JSON"),
+        (b"[1, 2]", "must be a JSON object"),
+        (b'{"model": "llama-3.1-8b-instant"}', "'messages' : property 'messages' is missing"),
+        (b'{"messages": [{"role": "user", "content": "x"}]}', "'model' : property 'model' is missing"),
+    ],
+)
+def test_a_chat_body_groq_cannot_use_is_a_400(stub: GroqStub, raw: bytes, message: str) -> None:
+    """Groq answers a body it cannot use with a 400; the scripted content never sees it."""
+    seen: list[dict] = []
+    stub.content = lambda request: seen.append(request) or "A phrase."
+
+    response = httpx.post(
+        stub.base_url + "/openai/v1/chat/completions",
+        content=raw,
+        headers={"authorization": "Bearer gsk_test", "content-type": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "invalid_request_error"
+    assert message in response.json()["error"]["message"]
+    assert seen == []

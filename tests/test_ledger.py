@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,6 +33,12 @@ def ledger_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _today() -> str:
     return date.today().isoformat()
+
+
+def may_call(tab: Tab) -> None:
+    """A call may start now: its reservation against the budget is granted (and let go)."""
+    with tab.reserve(0.0):
+        pass
 
 
 def _leftovers(folder: Path, ledger_name: str) -> list[str]:
@@ -193,15 +200,25 @@ def test_corrupt_file_is_reported_and_left_unchanged(ledger_file: Path, content:
     assert _leftovers(ledger_file.parent, ledger_file.name) == []
 
 
-def test_budget_check_on_a_corrupt_ledger_is_a_config_error(
-    ledger_file: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("budget", ["1", ""])
+def test_opening_a_tab_on_a_corrupt_ledger_is_a_config_error(
+    ledger_file: Path, monkeypatch: pytest.MonkeyPatch, budget: str
 ) -> None:
+    """A run opens its tab before the first request: a ledger that cannot take the call's record
+    stops the run before anything is paid for, budget or not."""
     ledger_file.parent.mkdir()
     ledger_file.write_bytes(b"{not json")
-    monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "1")
+    monkeypatch.setenv("ADP_DAILY_BUDGET_USD", budget)
 
     with pytest.raises(ConfigError, match="is corrupt"):
-        Tab().check()
+        Tab()
+    assert ledger_file.read_bytes() == b"{not json"
+
+
+def test_opening_a_tab_creates_the_ledger(ledger_file: Path) -> None:
+    Tab()
+
+    assert json.loads(ledger_file.read_text(encoding="utf-8")) == {"version": 1, "days": {}}
 
 
 def test_empty_file_is_a_fresh_ledger(ledger_file: Path) -> None:
@@ -311,14 +328,14 @@ def test_concurrent_processes_lose_nothing(ledger_file: Path) -> None:
 def test_no_budget_set_means_no_limit(ledger_file: Path) -> None:
     record([Call(MODEL, 100, 10, 1000.0)])
 
-    Tab().check()
+    may_call(Tab())
 
 
 def test_budget_not_yet_reached_allows_the_call(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "0.001")
     record([Call(MODEL, 100, 10, 0.0005)])
 
-    Tab().check()
+    may_call(Tab())
 
 
 def test_budget_reached_refuses_the_call(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -327,22 +344,22 @@ def test_budget_reached_refuses_the_call(ledger_file: Path, monkeypatch: pytest.
     record([Call(MODEL, 100, 10, 0.0005)])
 
     with pytest.raises(BudgetExceededError) as raised:
-        Tab().check()
-    assert str(raised.value) == "daily budget reached: $0.001000 spent today of $0.00 (ADP_DAILY_BUDGET_USD)"
+        may_call(Tab())
+    assert str(raised.value) == "daily budget reached: $0.001 spent today of $0.001 (ADP_DAILY_BUDGET_USD)"
 
 
 def test_budget_counts_only_today(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "0.001")
     record([Call(MODEL, 100, 10, 5.0)], day=date.today() - timedelta(days=1))
 
-    Tab().check()
+    may_call(Tab())
 
 
 def test_empty_budget_means_no_budget(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "")
     record([Call(MODEL, 100, 10, 5.0)])
 
-    Tab().check()
+    may_call(Tab())
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "nan", "inf"])
@@ -350,7 +367,31 @@ def test_invalid_budget_is_a_config_error(ledger_file: Path, monkeypatch: pytest
     monkeypatch.setenv("ADP_DAILY_BUDGET_USD", value)
 
     with pytest.raises(ConfigError, match=f"ADP_DAILY_BUDGET_USD='{value}'"):
-        Tab().check()
+        Tab()
+
+
+def test_a_call_waits_while_calls_in_flight_could_use_up_the_budget(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Calls in flight count at their estimate; a call that would start beyond the budget waits
+    for them to settle at their real cost, and is refused once the spend reaches the budget."""
+    monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "1")
+    tab = Tab()
+    second_started = threading.Event()
+
+    def second_call() -> None:
+        with tab.reserve(0.5):
+            second_started.set()
+            tab.add(Call(MODEL, 100, 10, 0.8))
+
+    with tab.reserve(1.0):
+        worker = threading.Thread(target=second_call)
+        worker.start()
+        assert not second_started.wait(0.2)  # 0 spent + 1.0 in flight: no room yet
+        tab.add(Call(MODEL, 100, 10, 0.25))
+    worker.join(timeout=10)
+
+    assert second_started.is_set()  # the first settled at 0.25, leaving room
+    with pytest.raises(BudgetExceededError, match=r"\$1.05 spent today of \$1 "):
+        may_call(tab)
 
 
 def test_import_stays_cheap() -> None:
@@ -405,9 +446,9 @@ def test_tab_reports_an_unwritable_ledger_to_every_caller(tmp_path: Path, monkey
     from concurrent.futures import ThreadPoolExecutor
 
     path = tmp_path / "ledger.json"
-    path.write_text("{not json", encoding="utf-8")
     monkeypatch.setenv("COST_TRACKING_FILE", str(path))
     tab = ledger.Tab()
+    path.write_text("{not json", encoding="utf-8")  # spoiled after the run opened it
 
     def call(number: int) -> str:
         try:

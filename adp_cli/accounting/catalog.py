@@ -21,6 +21,7 @@ from typing import Any
 from adp_cli.cache import cache_dir, write_best_effort
 from adp_cli.errors import ConfigError, InputError, UsageError
 from adp_cli.inputs import parse_yaml
+from adp_cli.text import quote
 
 
 class GroqModel(str, Enum):
@@ -283,16 +284,18 @@ def _override_prices(path: str | None) -> dict[str, Price]:
             if isinstance(entry, dict):
                 paid_in = float(entry.get("input", entry.get("output")))
                 paid_out = float(entry.get("output", paid_in))
-                unit = str(entry.get("unit", TOKENS))
+                unit = entry.get("unit", TOKENS)
+                if not isinstance(unit, str):
+                    raise TypeError("the unit is not text")
                 batch = float(entry.get("batch", BATCH_PRICE_FACTOR))
             else:
                 paid_in = paid_out = float(entry)
                 unit = TOKENS
                 batch = BATCH_PRICE_FACTOR
-        except (TypeError, ValueError) as error:
-            raise ConfigError(f"ADP_PRICES_FILE {path}: bad price for {model!r}: {entry!r}") from error
+        except (TypeError, ValueError):
+            raise ConfigError(f"ADP_PRICES_FILE {path}: bad price for {quote(model, 80)}: {quote(entry, 80)}") from None
         if not all(math.isfinite(value) and value >= 0 for value in (paid_in, paid_out, batch)):
-            raise ConfigError(f"ADP_PRICES_FILE {path}: price for {model!r} must be a finite amount >= 0")
+            raise ConfigError(f"ADP_PRICES_FILE {path}: price for {quote(model, 80)} must be a finite amount >= 0")
         overrides[str(model)] = Price(paid_in, paid_out, unit, "ADP_PRICES_FILE", batch)
     return overrides
 

@@ -4,7 +4,10 @@ One JSON file (``COST_TRACKING_FILE``, default ``daily-costs.json`` in the user 
 ``off`` disables it) that people may read or edit by hand. Every change is a read-modify-write
 under a ``filelock`` lock, so concurrent processes lose nothing, and lands through a temp file
 plus ``os.replace``, so a crash mid-write leaves the previous file. A file that does not parse
-is reported and left alone: it may hold the only record of what was spent.
+is reported and left alone: it may hold the only record of what was spent. A symlink is
+followed (the lock sits beside the file it points to); anything but a regular file is refused.
+A run opens the ledger before its first request, so an unusable one stops it before anything
+is paid for.
 
 filelock, platformdirs and tempfile are imported only when the ledger is actually used; they
 cost tens of milliseconds of start-up otherwise.
@@ -13,6 +16,7 @@ cost tens of milliseconds of start-up otherwise.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import threading
@@ -24,7 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from adp_cli.errors import BudgetExceededError, ConfigError
-from adp_cli.files import replace_atomically
+from adp_cli.files import is_special, replace_atomically, resolved
+
+log = logging.getLogger("adp")
 
 LEDGER_ENV = "COST_TRACKING_FILE"
 BUDGET_ENV = "ADP_DAILY_BUDGET_USD"
@@ -63,6 +69,18 @@ def ledger_path() -> Path | None:
     return platformdirs.user_data_path("adp") / LEDGER_FILENAME
 
 
+def _ledger_file() -> Path | None:
+    """The ledger's path with symlinks followed: writes land in the file a link points to, and
+    two links to one ledger share one lock."""
+    path = ledger_path()
+    if path is None:
+        return None
+    try:
+        return resolved(path)
+    except OSError as err:
+        raise ConfigError(f"ledger {path}: {err.strerror or err}") from None
+
+
 @dataclass(frozen=True)
 class Call:
     """What one call (or ``requests`` calls) used and cost, as the ledger adds it up."""
@@ -81,10 +99,28 @@ def record(calls: Iterable[Call], day: date | None = None) -> None:
     _add((day or date.today()).isoformat(), list(calls))
 
 
+def open_ledger() -> float:
+    """Check that the ledger can be read and written, and return today's spend.
+
+    It is rewritten (or created) exactly the way a call's record will be, so a corrupt file, a
+    read-only file or folder or a full disk is found before the first request, not after a paid
+    one. Disabled ledger: 0.0.
+    """
+    path = _ledger_file()
+    if path is None:
+        return 0.0
+    _make_folder(path)
+    with _locked(path):
+        ledger = _load(path)
+        _write(path, ledger)
+    today = ledger["days"].get(date.today().isoformat(), {})
+    return _round_cost(sum(totals["cost_usd"] for totals in today.values()))
+
+
 def entries(days: int | None = None) -> list[Entry]:
     """Ledger entries sorted by day then model (Groq's, then each other server's); ``days=N``
     keeps the last N days including today."""
-    path = ledger_path()
+    path = _ledger_file()
     if path is None or not path.exists():
         return []
     # Atomic replace makes a lock-free read safe on POSIX, but on Windows an open reader makes
@@ -126,14 +162,20 @@ def check_estimate(estimate_usd: float) -> None:
     spent = spent_today()
     if spent + estimate_usd > budget:
         raise BudgetExceededError(
-            f"daily budget would be passed: ${spent:.6f} spent today plus ${estimate_usd:.6f} estimated "
-            f"for this batch job is over ${budget:.2f} ({BUDGET_ENV}); nothing was submitted"
+            f"daily budget would be passed: {_dollars(spent)} spent today plus {_dollars(estimate_usd)} estimated "
+            f"for this batch job is over {_dollars(budget)} ({BUDGET_ENV}); nothing was submitted"
         )
 
 
 def budget_set() -> bool:
     """Whether ``ADP_DAILY_BUDGET_USD`` is set (a batch job then counts its estimate exactly)."""
     return _budget() is not None
+
+
+def _dollars(amount: float) -> str:
+    """``$0.001``, ``$2.5``: as many decimals as the amount needs (up to 7), so a budget under
+    a cent is not shown as ``$0.00``."""
+    return "$" + (f"{amount:.7f}".rstrip("0").rstrip(".") or "0")
 
 
 def _budget() -> float | None:
@@ -152,13 +194,10 @@ def _budget() -> float | None:
 
 def _add(day: str, calls: list[Call]) -> None:
     """Read-modify-write the ledger under its lock so concurrent processes never drop a call."""
-    path = ledger_path()
+    path = _ledger_file()
     if path is None or not calls:
         return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ConfigError(f"cannot create the ledger folder {path.parent}: {err}") from err
+    _make_folder(path)
     with _locked(path):
         ledger = _load(path)
         for call in calls:
@@ -171,11 +210,27 @@ def _add(day: str, calls: list[Call]) -> None:
         _write(path, ledger)
 
 
+def _make_folder(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(f"cannot create the ledger folder {path.parent}: {err}") from err
+
+
 @contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    """Hold the ledger's lock file; a stuck lock becomes a ConfigError naming it, not a hang."""
+    """Hold the ledger's lock file; a stuck lock becomes a ConfigError naming it, not a hang.
+
+    A device or FIFO is refused first: its lock file would land in /dev, and a rewrite would
+    replace the device with a plain file."""
     from filelock import FileLock, Timeout
 
+    try:
+        special = is_special(path)
+    except OSError as err:
+        raise ConfigError(f"cannot use ledger {path}: {err.strerror or err}") from None
+    if special:
+        raise ConfigError(f"ledger {path} is not a regular file: point {LEDGER_ENV} at a file, or set {LEDGER_ENV}=off")
     lock_path = f"{path}.lock"
     lock = FileLock(lock_path, timeout=LOCK_TIMEOUT_S)
     with _THREADS:  # threads of one process queue here instead of polling the lock file
@@ -275,8 +330,8 @@ def _round_cost(cost: float) -> float:
 
 
 class Tab:
-    """One run's spending: the budget is checked against today's ledger total read once plus
-    what this run has spent since, instead of rereading the file before every call of a batch.
+    """One run's spending: the budget is checked against today's ledger total, read once when the
+    run opens the ledger, plus what this run has spent and has in flight since.
 
     Calls are recorded by group commit: a worker that finds no write in progress writes every
     row waiting at that moment in one locked rewrite, and ``add`` returns only once its own row
@@ -288,19 +343,51 @@ class Tab:
         spending) neither counts nor refuses them."""
         self._server = server
         self._budget = _budget() if server is None else None
-        self._spent = spent_today() if self._budget is not None else 0.0
+        self._spent = open_ledger()
+        if self._budget is not None and ledger_path() is None:
+            log.warning(
+                "%s applies to this run only: the ledger is off (%s=off), so nothing spent before this run counts",
+                BUDGET_ENV,
+                LEDGER_ENV,
+            )
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
+        self._settled = threading.Condition(self._lock)
         self._pending: list[Call] = []
         self._queued = self._committed = 0
         self._writing = False
+        self._reserved = 0.0
+        self._in_flight = 0
 
-    def check(self) -> None:
-        """Refuse a new call once today's spend, this run's included, reaches the budget."""
-        if self._budget is not None and self._spent >= self._budget:
-            raise BudgetExceededError(
-                f"daily budget reached: ${self._spent:.6f} spent today of ${self._budget:.2f} ({BUDGET_ENV})"
-            )
+    @contextmanager
+    def reserve(self, estimate: float) -> Iterator[None]:
+        """Hold a call's estimated cost against the budget while the call is in flight.
+
+        A call starts only while today's spend plus the estimates of the calls in flight is
+        under the budget; otherwise it waits for those to settle (they may cost less), and it is
+        refused once none is in flight and the spend has reached the budget. With estimates that
+        bound the real cost, parallel workers pass the budget by no more than one worker does:
+        the last call.
+        """
+        if self._budget is None:
+            yield
+            return
+        with self._lock:
+            while self._spent + self._reserved >= self._budget:
+                if not self._in_flight:
+                    raise BudgetExceededError(
+                        f"daily budget reached: {_dollars(self._spent)} spent today of {_dollars(self._budget)} ({BUDGET_ENV})"
+                    )
+                self._settled.wait()
+            self._reserved += estimate
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._reserved -= estimate
+                self._in_flight -= 1
+                self._settled.notify_all()
 
     def add(self, call: Call) -> None:
         """Record one call; returns only once it is in the ledger file."""

@@ -29,6 +29,15 @@ def state_path(output: Path) -> Path:
     return output.with_name(output.name + STATE_SUFFIX)
 
 
+def job_in_progress(output: Path) -> bool:
+    """Whether a Batch API job writes to ``output``; a name the file system cannot hold (too
+    long) has no job, and the run reports the name when it opens ``output``."""
+    try:
+        return state_path(output).exists()
+    except OSError:
+        return False
+
+
 class Ranges:
     """Ascending item indices as half-open ranges, filled in order: a part's items without a list
     of 50,000 numbers, with an item's position inside the part found by bisection."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any, BinaryIO
 from adp_cli.accounting import catalog, ledger
 from adp_cli.accounting.tokens import count_tokens
 from adp_cli.errors import InputError, UsageError
-from adp_cli.inputs import MAX_DOCUMENT_BYTES
+from adp_cli.inputs import MAX_DOCUMENT_BYTES, stdin_bytes
 
 
 def text_tokens(text: str | None, file: Path | None, tokens: int | None) -> int:
@@ -29,7 +28,7 @@ def _read_text(text: str | None, file: Path | None) -> str:
         if file is not None:
             return _limited(file.open("rb"), str(file))
         if text == "-":
-            return _limited(sys.stdin.buffer, "stdin")
+            return _limited(stdin_bytes(), "stdin")
     except UnicodeDecodeError as error:
         raise InputError(f"{file or 'stdin'}: not UTF-8 text (byte {error.start})") from None
     except OSError as error:

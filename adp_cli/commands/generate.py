@@ -9,7 +9,7 @@ from pathlib import Path
 
 from adp_cli import batch
 from adp_cli.batch_api.events import BatchDryRun, BatchRun
-from adp_cli.batch_api.state import state_path
+from adp_cli.batch_api.state import job_in_progress, state_path
 from adp_cli.errors import UsageError
 from adp_cli.generation import DryRun, dry_run
 from adp_cli.inputs import Source, open_source
@@ -53,7 +53,7 @@ def run(request: Request) -> Outcome:
         raise UsageError("--wait goes with --batch-api (a synchronous run always waits)")
     if request.batch_api:
         return _batch_api(request, source)
-    if request.output is not None and state_path(request.output).exists():
+    if request.output is not None and job_in_progress(request.output):
         raise UsageError(
             f"-o {request.output} has a Batch API job in progress ({state_path(request.output)}); "
             "finish it (rerun with --batch-api, or `adp batch wait`) before sending its items again"
@@ -64,6 +64,10 @@ def run(request: Request) -> Outcome:
             raise UsageError("--dry-run takes a single item, not a batch")
         return batch.run(
             task, source, request.flags, settings, provider, concurrency=request.concurrency, output=request.output
+        )
+    if request.output is not None:
+        raise UsageError(
+            "--output/-o is for batches (JSON Lines or a JSON array); for one item, redirect stdout instead"
         )
     item = task.parse(next(source.documents, {}), request.flags)
     if request.dry_run:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from adp_cli.accounting import catalog
 from adp_cli.accounting.ledger import Call, Tab
-from adp_cli.errors import GenerationError, ModelUnavailableError
+from adp_cli.errors import BadReplyError, GenerationError, ModelUnavailableError
 from adp_cli.providers.base import Connection
 from adp_cli.providers.client import Completion, Server, complete, list_models, log_request
 from adp_cli.ratelimits import Scheduler, Waiting, send_with
@@ -68,19 +68,28 @@ class ChatProvider:
     def answer(self, prepared: Prepared) -> Result:
         if self._client is None or self._tab is None:
             raise RuntimeError("start() the provider before answer()")
-        self._tab.check()
-        reply = self._send(self._client, prepared)
-        usage = Usage(
-            tokens_used=reply.prompt_tokens + reply.completion_tokens,
-            cost_usd=self.cost(reply),
-            provider=self.label,
-            model=reply.model,
-            prompt_tokens=reply.prompt_tokens,
-            completion_tokens=reply.completion_tokens,
-            latency_ms=reply.latency_ms,
-        )
-        self._tab.add(Call(usage.model, usage.prompt_tokens, usage.completion_tokens, usage.cost_usd))
+        with self._tab.reserve(self._most_it_may_cost(prepared)):
+            reply = self._send(self._client, prepared)
+            usage = Usage(
+                tokens_used=reply.prompt_tokens + reply.completion_tokens,
+                cost_usd=self.cost(reply.model, reply.prompt_tokens, reply.completion_tokens),
+                provider=self.label,
+                model=reply.model,
+                prompt_tokens=reply.prompt_tokens,
+                completion_tokens=reply.completion_tokens,
+                latency_ms=reply.latency_ms,
+            )
+            self._tab.add(Call(usage.model, usage.prompt_tokens, usage.completion_tokens, usage.cost_usd))
+        if reply.bad_usage:
+            raise BadReplyError(f"{self.server.name} reported unusable usage ({reply.bad_usage}); the call is in the ledger without it")
         return prepared.task.finish(reply.content, usage)  # type: ignore[return-value]
+
+    def _most_it_may_cost(self, prepared: Prepared) -> float:
+        """What the budget holds for a call in flight: as many prompt tokens as the prompt has
+        UTF-8 bytes (no token of a byte-level tokenizer is shorter than a byte) plus a full
+        ``max_tokens`` reply, on the dearest model the call may go to."""
+        prompt_bytes = len(prepared.prompt_text.encode("utf-8", "surrogatepass"))
+        return max((self.cost(model, prompt_bytes, prepared.max_tokens) for model in self.models(prepared)), default=0.0)
 
     def cancel(self) -> None:
         self.scheduler.cancel()
@@ -95,8 +104,7 @@ class ChatProvider:
 
         def send(model: str) -> Completion:
             log.info("model: %s", model)
-            fields = self.request_fields(model, prepared)
-            reply = complete(client, self.server, model, prepared.messages, prepared.temperature, prepared.max_tokens, fields)
+            reply = complete(client, self.server, prepared.body(model) | self.request_fields(model, prepared))
             log.debug("raw reply: %r", reply.content)
             return reply
 
@@ -121,11 +129,11 @@ class ChatProvider:
         tier = self.connection.service_tier
         return {"service_tier": tier} if tier else {}
 
-    def cost(self, reply: Completion) -> float:
-        """USD for the reply's usage: at ``--price`` when given, else at the model's price."""
+    def cost(self, model: str, prompt_tokens: int, completion_tokens: int) -> float:
+        """USD for these tokens on ``model``: at ``--price`` when given, else at the model's price."""
         given = self.connection.price
-        price = catalog.Price(given[0], given[1], catalog.TOKENS, "--price") if given else self.price_of(reply.model)
-        return 0.0 if price is None else catalog.priced(reply.prompt_tokens, reply.completion_tokens, price)
+        price = catalog.Price(given[0], given[1], catalog.TOKENS, "--price") if given else self.price_of(model)
+        return 0.0 if price is None else catalog.priced(prompt_tokens, completion_tokens, price)
 
     # -- what subclasses fill in ---------------------------------------------------------------
 

@@ -4,19 +4,23 @@ that name the server.
 
 Retries of 5xx, timeouts and lost connections are the SDK's (``max_retries``); refusals for a
 rate limit (429, and flex's 498) become ``RateLimited`` for the run's scheduler, which knows
-when the model's budget allows the next request.
+when the model's budget allows the next request. The SDK builds its objects from the JSON
+without validating it, so what a reply holds is checked here before anything trusts it.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from adp_cli.errors import AdpError, ConfigError, GenerationError, ModelUnavailableError
+from adp_cli.errors import AdpError, BadReplyError, ConfigError, GenerationError, ModelUnavailableError
 from adp_cli.providers.openai_server import is_unknown_model, redact_url
 from adp_cli.ratelimits import rate_limited_from
+from adp_cli.text import quote
 
 if TYPE_CHECKING:
     import groq
@@ -25,6 +29,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("adp")
 
 _MODEL_GONE = {"model_not_found", "model_decommissioned"}
+_API_KEY = re.compile(r"[!-~]+")  # printable ASCII without spaces: what a key and a header hold
+# A bound on the token counts one call can report: far above any model's context (131,072 on
+# Groq), far below what would overflow a cost or poison the ledger.
+MAX_TOKENS_PER_CALL = 10**9
 
 
 @dataclass(frozen=True)
@@ -34,17 +42,36 @@ class Server:
     name: str  # "Groq" or "the server at localhost:11434/v1"
     key_hint: str  # where the key comes from, for a refused key
     errors: str  # how a failed request reads: "Groq API error", "server error"
+    url_hint: str  # where the URL comes from, for a reply that is no chat completion
 
 
 @dataclass(frozen=True)
 class Completion:
-    """The parts of a chat completion adp uses; any separate reasoning field is ignored."""
+    """The parts of a chat completion adp uses; any separate reasoning field is ignored.
+
+    ``bad_usage`` says which reported count could not be trusted (its count here is 0): the
+    call was still answered, so it is recorded, and then refused as a bad reply.
+    """
 
     content: str
     model: str
     prompt_tokens: int
     completion_tokens: int
     latency_ms: int
+    bad_usage: str = ""
+
+
+def clean_key(value: str, variable: str) -> str:
+    """A key without the whitespace a shell, an editor or a quoted ``.env`` value leaves around
+    it. A key that an HTTP header cannot carry is refused here, before any request: httpx would
+    refuse it by quoting the whole header, key included, in its error."""
+    key = value.strip()
+    if key and not _API_KEY.fullmatch(key):
+        raise ConfigError(
+            f"{variable} holds a space, a control or a non-ASCII character, which no API key has: "
+            "check it for a paste or quoting mistake"
+        )
+    return key
 
 
 def log_request(request: httpx.Request) -> None:
@@ -52,42 +79,72 @@ def log_request(request: httpx.Request) -> None:
     log.debug("%s %s", request.method, redact_url(str(request.url)))
 
 
-def complete(
-    client: groq.Groq,
-    server: Server,
-    model: str,
-    messages: list[dict[str, str]],
-    temperature: float,
-    max_tokens: int,
-    extra: dict[str, Any],
-) -> Completion:
-    """One chat completion; failures become domain errors. ``extra`` carries the optional
-    request fields (service tier) that some servers take and others must not be sent."""
+def complete(client: groq.Groq, server: Server, body: dict[str, Any]) -> Completion:
+    """One chat completion of ``body`` (``Prepared.body`` plus the fields the provider adds);
+    failures become domain errors."""
     import groq
 
+    model = str(body["model"])
     started = time.perf_counter()
     try:
-        reply = client.chat.completions.create(
-            model=model, messages=messages, temperature=temperature, max_tokens=max_tokens, **extra  # type: ignore[arg-type]
-        )
+        reply = client.chat.completions.create(**body)
     except groq.APIStatusError as error:
         raise translate(error, server, model) from None
     except groq.APITimeoutError:
         raise GenerationError(f"{server.name} did not answer within the timeout (model {model})") from None
     except groq.APIConnectionError as error:
         raise GenerationError(f"cannot reach {server.name} at {redact_url(str(client.base_url))}: {error.__cause__ or error}") from None
+    except json.JSONDecodeError:  # a 200 whose body says JSON but does not parse
+        raise _not_a_completion(client, server, "a body that is not valid JSON") from None
     latency_ms = round((time.perf_counter() - started) * 1000)
+    return _completion(client, server, reply, model, latency_ms)
+
+
+def _not_a_completion(client: groq.Groq, server: Server, what: str) -> ConfigError:
+    """A 200 that is no chat completion at all: most likely a web page or a proxy at the URL."""
+    return ConfigError(
+        f"the server at {redact_url(str(client.base_url))} answered with {what}, not a chat completion: "
+        f"is {server.url_hint} the API's root?"
+    )
+
+
+def _completion(client: groq.Groq, server: Server, reply: Any, model: str, latency_ms: int) -> Completion:
+    """The reply's parts, checked: a server may hand over text, a list, a content that is no
+    string or counts that are no token counts."""
+    from pydantic import BaseModel
+
+    choices = getattr(reply, "choices", None)
+    if not isinstance(reply, BaseModel) or choices is None:
+        raise _not_a_completion(client, server, _shape(reply))
     if log.isEnabledFor(logging.DEBUG):
-        log.debug("raw reply from %s: %s", model, reply.model_dump_json())
-    content = reply.choices[0].message.content if reply.choices else None
-    usage = reply.usage
+        log.debug("raw reply from %s: %s", model, reply.model_dump_json(warnings=False))
+    if not isinstance(choices, list):
+        raise BadReplyError(f"the reply's choices are {quote(choices, 60)}, not a list")
+    content = getattr(getattr(choices[0], "message", None), "content", None) if choices else None
+    if content is not None and not isinstance(content, str):
+        raise BadReplyError(f"the reply's content is {quote(content, 60)}, not text")
+    usage = getattr(reply, "usage", None)
+    counts = {name: getattr(usage, name, None) for name in ("prompt_tokens", "completion_tokens")}
+    trusted = {name: value for name, value in counts.items() if type(value) is int and 0 <= value <= MAX_TOKENS_PER_CALL}
+    served = getattr(reply, "model", None)
     return Completion(
         content=content or "",
-        model=reply.model or model,
-        prompt_tokens=usage.prompt_tokens if usage else 0,
-        completion_tokens=usage.completion_tokens if usage else 0,
+        model=served if isinstance(served, str) and served else model,
+        prompt_tokens=trusted.get("prompt_tokens", 0),
+        completion_tokens=trusted.get("completion_tokens", 0),
         latency_ms=latency_ms,
+        bad_usage=", ".join(f"{name} {quote(value, 40)}" for name, value in counts.items() if name not in trusted),
     )
+
+
+def _shape(reply: Any) -> str:
+    if isinstance(reply, str):
+        return "text (a web page?)"
+    if isinstance(reply, list):
+        return "a JSON list"
+    if reply is None:
+        return "JSON null"
+    return "JSON with no choices"
 
 
 def error_fields(error: groq.APIStatusError) -> tuple[str, str]:

@@ -42,6 +42,7 @@ class CompatibleProvider(ChatProvider):
             name=f"the server at {host}",
             key_hint=f"set {' or '.join(KEY_VARIABLES)} to the key it expects",
             errors="server error",
+            url_hint="--base-url",
         )
         self._served: list[str] | None = None
         self._served_lock = threading.Lock()

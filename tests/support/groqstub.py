@@ -231,6 +231,21 @@ def _parse_json(raw: bytes) -> dict | None:
     return parsed if isinstance(parsed, dict) else None
 
 
+def _unusable_chat_body(raw: bytes) -> Reply | None:
+    """Groq's 400 for a chat body it cannot use (not JSON, not an object, a required field
+    missing), or None; such a request never reaches a script or a content callable."""
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return bad_request("the request body could not be parsed as JSON")
+    if not isinstance(parsed, dict):
+        return bad_request("the request body must be a JSON object")
+    for required in ("model", "messages"):
+        if required not in parsed:
+            return bad_request(f"'{required}' : property '{required}' is missing")
+    return None
+
+
 class _Server(ThreadingHTTPServer):
     """Threaded server that tracks open connections so ``stop`` can close idle keep-alives."""
 
@@ -453,7 +468,7 @@ class GroqStub:
             return self._unauthorized()
         models_path = self.api_root + "/models"
         if self.is_chat(recorded):
-            return self._chat_reply(recorded.body or {})
+            return _unusable_chat_body(raw) or self._chat_reply(recorded.body or {})
         if recorded.method == "GET" and path == models_path:
             return Reply(body={"object": "list", "data": [self._model_entry(m) for m in self.live_models]})
         if recorded.method == "GET" and path.startswith(models_path + "/"):
