@@ -339,9 +339,8 @@ def batch_status_command(
     with _reported(verbose):
         from adp_cli import render
         from adp_cli.commands import batch
-        from adp_cli.providers import Connection
 
-        render.batch_status(batch.status(target, Connection(base_url, timeout, max_retries)), render.View(as_json))
+        render.batch_status(batch.status(target, _connection(base_url, timeout, max_retries)), render.View(as_json))
 
 
 @batch_app.command("wait", help="Poll until every batch has ended; a job's results are then written to its -o file.")
@@ -356,9 +355,8 @@ def batch_wait_command(
     with _reported(verbose):
         from adp_cli import render
         from adp_cli.commands import batch
-        from adp_cli.providers import Connection
 
-        status = render.batch_api(batch.wait(target, Connection(base_url, timeout, max_retries)), render.View(quiet=quiet))
+        status = render.batch_api(batch.wait(target, _connection(base_url, timeout, max_retries)), render.View(quiet=quiet))
     raise typer.Exit(status)
 
 
@@ -374,9 +372,8 @@ def batch_results_command(
     with _reported(verbose):
         from adp_cli import render
         from adp_cli.commands import batch
-        from adp_cli.providers import Connection
 
-        status = render.batch_api(batch.results(target, Connection(base_url, timeout, max_retries)), render.View(quiet=quiet))
+        status = render.batch_api(batch.results(target, _connection(base_url, timeout, max_retries)), render.View(quiet=quiet))
     raise typer.Exit(status)
 
 
@@ -392,9 +389,8 @@ def batch_cancel_command(
     with _reported(verbose):
         from adp_cli import render
         from adp_cli.commands import batch
-        from adp_cli.providers import Connection
 
-        render.batch_cancelled(batch.cancel(target, Connection(base_url, timeout, max_retries)), render.View(as_json))
+        render.batch_cancelled(batch.cancel(target, _connection(base_url, timeout, max_retries)), render.View(as_json))
 
 
 @batch_app.command("list", help="The account's batches, newest first.")
@@ -409,9 +405,8 @@ def batch_list_command(
     with _reported(verbose):
         from adp_cli import render
         from adp_cli.commands import batch
-        from adp_cli.providers import Connection
 
-        render.batch_list(batch.listing(Connection(base_url, timeout, max_retries), limit), render.View(as_json))
+        render.batch_list(batch.listing(_connection(base_url, timeout, max_retries), limit), render.View(as_json))
 
 
 def _version(value: bool) -> None:

@@ -706,24 +706,13 @@ def batch_status(status: JobStatus, view: View) -> None:
     rows = [
         {
             "part": None if batch.part is None else batch.part + 1,
-            "batch": batch.batch_id,
+            **_batch_row(batch),
             "status": "collected" if batch.collected else batch.status,
-            "done": batch.done,
-            "items": batch.items,
-            "failed": batch.failed,
             "expires": _local_time(batch.expires_at),
         }
         for batch in status.batches
     ]
-    columns = [
-        Column("part", "part", numeric=True),
-        Column("batch", "batch"),
-        Column("status", "status"),
-        Column("done", "done", lambda row: f"{row['done']}/{row['items']}", numeric=True),
-        Column("items", "items", table=False),
-        Column("failed", "failed", numeric=True),
-        Column("expires", "expires"),
-    ]
+    columns = [Column("part", "part", numeric=True), *_BATCH_COLUMNS, Column("expires", "expires")]
     title = f"Batch job: {status.task} -> {status.output}" if status.output else "Batch"
     _listing(title, columns, rows, view)
     if status.unsubmitted:
@@ -747,25 +736,21 @@ def batch_list(batches: list[BatchView], view: View) -> None:
     if view.as_json:
         out_json([_view_json(batch) for batch in batches])
         return
-    rows = [
-        {
-            "batch": batch.batch_id,
-            "status": batch.status,
-            "done": batch.done,
-            "items": batch.items,
-            "failed": batch.failed,
-            "task": batch.task or "",
-            "created": _local_time(batch.created_at),
-        }
-        for batch in batches
-    ]
-    columns = [
-        Column("batch", "batch"),
-        Column("status", "status"),
-        Column("done", "done", lambda row: f"{row['done']}/{row['items']}", numeric=True),
-        Column("items", "items", table=False),
-        Column("failed", "failed", numeric=True),
-        Column("task", "adp task"),
-        Column("created", "created"),
-    ]
+    rows = [{**_batch_row(batch), "task": batch.task or "", "created": _local_time(batch.created_at)} for batch in batches]
+    columns = [*_BATCH_COLUMNS, Column("task", "adp task"), Column("created", "created")]
     _listing("Groq batches, newest first", columns, rows, view)
+
+
+# What every batch listing shows of a batch (done reads "3/5" in the table; piped, the two
+# counts are fields of their own).
+_BATCH_COLUMNS = (
+    Column("batch", "batch"),
+    Column("status", "status"),
+    Column("done", "done", lambda row: f"{row['done']}/{row['items']}", numeric=True),
+    Column("items", "items", table=False),
+    Column("failed", "failed", numeric=True),
+)
+
+
+def _batch_row(batch: BatchView) -> dict[str, Any]:
+    return {"batch": batch.batch_id, "status": batch.status, "done": batch.done, "items": batch.items, "failed": batch.failed}

@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.timing import load
+from bench.timing import load, rss_samples
 from tests.support.groqstub import GroqStub
 from tests.support.items import catalogue_items, write_jsonl
 
@@ -102,41 +102,19 @@ class Run:
         return self.items / self.steady_s
 
 
-def _vm_rss_mb(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        return None
-    return None
-
-
 def run_batch(items_file: Path, count: int, jobs: int, env: dict[str, str], folder: Path, clock: StubClock) -> Run:
     """One ``adp casual`` batch in a subprocess; its own peak RSS from wait4, output checked."""
     out_path = folder / "stdout.jsonl"
     err_path = folder / "stderr.txt"
     argv = [sys.executable, "-m", "adp_cli", "casual", str(items_file), "-j", str(jobs), "-q", "-m", MODEL]
-    samples: list[float] = []
     clock.reset()
     with out_path.open("wb") as out, err_path.open("wb") as err:
         started = time.perf_counter()
         process = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=folder)
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.wait(0.05):
-                if (rss := _vm_rss_mb(process.pid)) is not None:
-                    samples.append(rss)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
-        done.set()
-        sampler.join()
+        with rss_samples(process.pid) as samples:
+            _, status, usage = os.wait4(process.pid, 0)
+            wall = time.perf_counter() - started
+            process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
     if process.returncode != 0:
         sys.exit(f"bench: adp exited {process.returncode}:\n{err_path.read_text(errors='replace')[-2000:]}")
     check_output(out_path, count)

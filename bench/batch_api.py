@@ -29,13 +29,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.batch import _vm_rss_mb, bench_env, check_output
-from bench.timing import load
+from bench.batch import bench_env, check_output
+from bench.timing import load, rss_samples
 from tests.support.batchapi import BatchAPI, Timings
 from tests.support.groqstub import GroqStub, Recorded, Reply
 from tests.support.items import catalogue_items, write_jsonl
@@ -91,25 +90,14 @@ class Run:
 
 def run_adp(argv: list[str], env: dict[str, str], folder: Path, stdout: Path) -> Run:
     """adp in its own process; its own peak RSS (VmHWM at exit) and RSS samples every 50 ms."""
-    samples: list[float] = []
     err_path = folder / "stderr.txt"
     peak_path = folder / "peak-kb.txt"
     with stdout.open("wb") as out, err_path.open("wb") as err:
         started = time.perf_counter()
         process = subprocess.Popen([sys.executable, "-c", _RUNNER, str(peak_path), *argv], stdout=out, stderr=err, env=env, cwd=folder)
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.wait(0.05):
-                if (rss := _vm_rss_mb(process.pid)) is not None:
-                    samples.append(rss)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        process.wait()
-        seconds = time.perf_counter() - started
-        done.set()
-        sampler.join()
+        with rss_samples(process.pid) as samples:
+            process.wait()
+            seconds = time.perf_counter() - started
     if process.returncode != 0:
         sys.exit(f"bench: adp exited {process.returncode}:\n{err_path.read_text(errors='replace')[-2000:]}")
     return Run(seconds, int(peak_path.read_text(encoding="ascii")) / 1024, samples, started)

@@ -7,7 +7,10 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -64,3 +67,36 @@ def print_medians(times: dict[str, list[float]]) -> dict[str, float]:
     for label, values in times.items():
         print(f"{label:<{width}} {medians[label]:>10.1f} {min(values) * 1000:>8.1f} {max(values) * 1000:>8.1f}")
     return medians
+
+
+def vm_rss_mb(pid: int) -> float | None:
+    """A process's resident memory now, from /proc (Linux); None elsewhere or once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+@contextmanager
+def rss_samples(pid: int, every: float = 0.05) -> Iterator[list[float]]:
+    """The process's RSS every ``every`` seconds while the block runs: a flat curve shows memory
+    does not grow with the input."""
+    samples: list[float] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(every):
+            if (rss := vm_rss_mb(pid)) is not None:
+                samples.append(rss)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield samples
+    finally:
+        done.set()
+        sampler.join()

@@ -49,22 +49,21 @@ def status(target: str, connection: Connection) -> JobStatus:
 
 def wait(target: str, connection: Connection) -> BatchRun:
     """Poll until every batch has ended; a job's results are then collected into its ``-o``."""
-    found = _target(target)
-    client = BatchClient(connection)
-    if isinstance(found, str):
-        return BatchRun(_wait_for(client, found))
-    path, running = found
-    return BatchRun(job.resume(running, path, client, wait=True))
+    return _collect(target, connection, wait=True)
 
 
 def results(target: str, connection: Connection) -> BatchRun:
     """Collect what has finished (a job), or show one finished batch's lines (an id)."""
+    return _collect(target, connection, wait=False)
+
+
+def _collect(target: str, connection: Connection, *, wait: bool) -> BatchRun:
     found = _target(target)
     client = BatchClient(connection)
     if isinstance(found, str):
-        return BatchRun(_results_of(client, found))
+        return BatchRun(_wait_for(client, found) if wait else _results_of(client, found))
     path, running = found
-    return BatchRun(job.resume(running, path, client, wait=False))
+    return BatchRun(job.resume(running, path, client, wait=wait))
 
 
 def _wait_for(client: BatchClient, batch_id: str) -> Iterator[Event]:
