@@ -4,9 +4,7 @@ Only typer and the standard library are imported at start-up; the core (pydantic
 tiktoken, genai-prices, yaml, rich) is imported inside the commands that need it.
 """
 
-from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -85,25 +83,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-log = logging.getLogger("adp")
-
-
-class _SafeFormatter(logging.Formatter):
-    """Log lines, tracebacks included, pass the same redaction and escaping as error lines: an
-    exception text may hold the key, and a logged reply may hold escape sequences."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return terminal_safe(redact(super().format(record)))
-
-
-def _configure(verbose: bool) -> None:
-    """Logging to stderr only, for the 'adp' logger only (the SDK's own logs stay quiet)."""
-    level = logging.DEBUG if verbose else getattr(logging, os.environ.get("LOG_LEVEL", "WARNING").upper(), logging.WARNING)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_SafeFormatter("adp: %(levelname)s: %(message)s"))
-    log.handlers = [handler]
-    log.propagate = False
-    log.setLevel(level)
+def _load_env_file() -> None:
+    """A ``.env`` in the working directory, without overriding the environment."""
     env_file = Path.cwd() / ".env"
     if env_file.is_file():
         from dotenv import load_dotenv
@@ -115,9 +96,11 @@ def _configure(verbose: bool) -> None:
 def _reported(verbose: bool) -> Iterator[None]:
     """Every command runs in here: logging and .env set up, and the one place where errors
     become one line on stderr and an exit status."""
-    _configure(verbose)
     from adp_cli import render
     from adp_cli.errors import AdpError
+
+    log = render.configure_logging(verbose)
+    _load_env_file()
 
     try:
         yield

@@ -12,6 +12,7 @@ never pay for it. Colour and terminal detection are Rich's own (``NO_COLOR``,
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import sys
@@ -89,6 +90,27 @@ def discard_stdout() -> None:
 
 def out_json(document: Any) -> None:
     out(json_text(document))
+
+
+class _SafeFormatter(logging.Formatter):
+    """Log lines, tracebacks included, pass the same redaction and escaping as error lines: an
+    exception text may hold the key, and a logged reply may hold escape sequences."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(redact(super().format(record)))
+
+
+def configure_logging(verbose: bool) -> logging.Logger:
+    """Logging to stderr only, for the 'adp' logger only (the SDK's own logs stay quiet); level
+    from ``--verbose`` or ``LOG_LEVEL``."""
+    log = logging.getLogger("adp")
+    level = logging.DEBUG if verbose else getattr(logging, os.environ.get("LOG_LEVEL", "WARNING").upper(), logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_SafeFormatter("adp: %(levelname)s: %(message)s"))
+    log.handlers = [handler]
+    log.propagate = False
+    log.setLevel(level)
+    return log
 
 
 def error(message: str) -> None:
@@ -213,20 +235,21 @@ def _as_wide_as(table: Table, console: Console) -> Console:
 
 def generation(outcome: Outcome, view: View) -> ExitStatus:
     """Show what a generation command returned, and say what the process exits with."""
-    from adp_cli.batch_api.events import BatchDryRun, BatchRun
     from adp_cli.generation import DryRun
     from adp_cli.results import Answer
+
+    if isinstance(outcome, Answer):
+        result(outcome, view)
+        return ExitStatus.SUCCESS
+    if isinstance(outcome, DryRun):
+        dry_run(outcome, view)
+        return outcome.exit_status
+    from adp_cli.batch_api.events import BatchDryRun, BatchRun  # only batch runs pay for the engine
 
     if isinstance(outcome, BatchRun):
         return batch_api(outcome, view)
     if isinstance(outcome, BatchDryRun):
         return batch_dry_run(outcome, view)
-    if isinstance(outcome, DryRun):
-        dry_run(outcome, view)
-        return outcome.exit_status
-    if isinstance(outcome, Answer):
-        result(outcome, view)
-        return ExitStatus.SUCCESS
     return batch(outcome, view)
 
 

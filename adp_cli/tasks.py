@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from adp_cli import offline
 from adp_cli.accounting.catalog import BPM_MODEL
 from adp_cli.errors import BadReplyError
 from adp_cli.items import Flags, bpm_item, wizard_item
@@ -118,15 +117,25 @@ def _bpm_messages(item: BpmEstimationInput, settings: Settings) -> Messages:
     return bpm_messages(item, settings.prompts_dir)
 
 
+# The template engine is imported by the templates alone: a Groq one-shot never needs it, and it
+# costs ~7 ms of the ~380 ms (bench/oneshot.py).
+
+
 def _casual_template(item: WizardData, settings: Settings) -> str:
+    from adp_cli import offline
+
     return offline.describe(item, offline.register_for_poetic_level(settings.poetic_level))
 
 
 def _structure_template(item: WizardData, settings: Settings) -> str:
+    from adp_cli import offline
+
     return offline.describe(item, offline.Register.PROFESSIONAL)
 
 
 def _bpm_template(item: BpmEstimationInput, settings: Settings) -> int:
+    from adp_cli import offline
+
     return offline.estimate_bpm(item)
 
 

@@ -4,7 +4,7 @@
 
 Times ``adp --help`` and ``adp models --json`` (the real console script next to this
 interpreter) against ``python -c "import typer, rich"``, interleaved round-robin after one
-warm-up of each, and prints the medians and the ratios. Target: ``--help`` <= 2.0x the floor.
+warm-up of each, and prints the medians and the ratios. Target: ``--help`` <= 1.3x the floor.
 Standard library only; no API key and no network are needed.
 """
 
@@ -16,7 +16,7 @@ import tempfile
 
 from bench.timing import adp_script, clean_env, interleaved, load, print_medians
 
-HELP_TARGET = 2.0
+HELP_TARGET = 1.3  # issue 12: completion on, and still within 1.3x
 
 
 LOAD0 = load()

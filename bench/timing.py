@@ -26,8 +26,13 @@ def adp_script() -> Path:
 
 
 def clean_env(**settings: str) -> dict[str, str]:
-    """This environment without the caller's Groq/adp settings, plus ``settings``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "ADP_", "COST_TRACKING"))}
+    """This environment without the caller's Groq/adp settings, plus ``settings``.
+
+    Without ``PYTHONDONTWRITEBYTECODE`` too: a user's adp runs from compiled bytecode (pip
+    compiles a package when it installs it; an editable install writes it on the first run), as
+    the SDK and Typer always do here; with it, every timed run would compile adp's own modules
+    from source and measure the compiler."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GROQ_", "ADP_", "COST_TRACKING")) and k != "PYTHONDONTWRITEBYTECODE"}
     env.update(settings)
     return env
 

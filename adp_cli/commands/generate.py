@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from adp_cli import batch
-from adp_cli.batch_api.events import BatchDryRun, BatchRun
-from adp_cli.batch_api.state import job_in_progress, state_path
 from adp_cli.errors import UsageError
 from adp_cli.generation import DryRun, dry_run
 from adp_cli.inputs import Source, open_source
@@ -21,7 +19,13 @@ from adp_cli.results import Result
 from adp_cli.settings import Settings
 from adp_cli.tasks import Task
 
-Outcome = Result | DryRun | Iterator[batch.Line | batch.Totals] | BatchRun | BatchDryRun
+# A one-shot imports neither the batch runner nor the Batch API engine: they cost a one-shot
+# ~25 ms of its ~380 ms (bench/oneshot.py), so each is imported where its branch begins.
+if TYPE_CHECKING:
+    from adp_cli.batch import Line, Pulse, Totals
+    from adp_cli.batch_api.events import BatchDryRun, BatchRun
+
+    Outcome = Result | DryRun | Iterator[Line | Pulse | Totals] | BatchRun | BatchDryRun
 
 
 @dataclass(frozen=True)
@@ -53,15 +57,18 @@ def run(request: Request) -> Outcome:
         raise UsageError("--wait goes with --batch-api (a synchronous run always waits)")
     if request.batch_api:
         return _batch_api(request, source)
-    if request.output is not None and job_in_progress(request.output):
-        raise UsageError(
-            f"-o {request.output} has a Batch API job in progress ({state_path(request.output)}); "
-            "finish it (rerun with --batch-api, or `adp batch wait`) before sending its items again"
-        )
     provider = open_provider(request.provider, request.connection, settings)
     if source.batch:
+        from adp_cli import batch
+        from adp_cli.batch_api.state import job_in_progress, state_path
+
         if request.dry_run:
             raise UsageError("--dry-run takes a single item, not a batch")
+        if request.output is not None and job_in_progress(request.output):
+            raise UsageError(
+                f"-o {request.output} has a Batch API job in progress ({state_path(request.output)}); "
+                "finish it (rerun with --batch-api, or `adp batch wait`) before sending its items again"
+            )
         return batch.run(
             task, source, request.flags, settings, provider, concurrency=request.concurrency, output=request.output
         )
