@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,7 +183,7 @@ def run(
     *,
     concurrency: int = 4,
     output: Path | None = None,
-) -> Iterator[Line | Pulse | Totals]:
+) -> Generator[Line | Pulse | Totals, None, None]:
     """Every item's line in input order (also appended to ``output``), then the run's totals."""
     runner = _Runner(task, flags, settings, provider)
     lock = sink = None

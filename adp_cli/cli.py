@@ -124,6 +124,17 @@ def _reported(verbose: bool) -> Iterator[None]:
         raise typer.Exit(ExitStatus.FAILURE) from None
 
 
+def _long_running() -> None:
+    """What comes next may run for hours (a batch, a Batch API job): the garbage collector, off
+    for the start-up (see ``__main__``), is back on, with the start-up's objects frozen out of
+    its scans. A no-op where it was never off (a library caller, the tests)."""
+    import gc
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 class _TaskCommand(TyperCommand):
     """casual, structure and bpm share one declaration (``generate``); each command offers only
     the task-specific options its own task reads."""
@@ -215,7 +226,9 @@ def generate(
             window=window,
             batch_size=batch_size,
         )
-        status = render.generation(generate.run(request), render.View(as_json, quiet))
+        outcome = generate.run(request)  # a one-shot's work is done here; a batch's is still to come
+        _long_running()
+        status = render.generation(outcome, render.View(as_json, quiet))
     raise typer.Exit(status)
 
 
@@ -339,6 +352,7 @@ def batch_wait_command(
         from adp_cli import render
         from adp_cli.commands import batch
 
+        _long_running()
         status = render.batch_api(batch.wait(target, _connection(base_url, timeout, max_retries)), render.View(quiet=quiet))
     raise typer.Exit(status)
 
@@ -356,6 +370,7 @@ def batch_results_command(
         from adp_cli import render
         from adp_cli.commands import batch
 
+        _long_running()
         status = render.batch_api(batch.results(target, _connection(base_url, timeout, max_retries)), render.View(quiet=quiet))
     raise typer.Exit(status)
 

@@ -16,8 +16,8 @@ import logging
 import math
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -314,12 +314,14 @@ def dry_run(shown: DryRun, view: View) -> None:
     console.print(_table("Estimated cost per candidate model", ["model", *columns], rows, numeric=columns))
 
 
-def batch(events: Iterator[Line | Pulse | Totals], view: View) -> ExitStatus:
+def batch(events: Generator[Line | Pulse | Totals, None, None], view: View) -> ExitStatus:
     """Each line on stdout as its item finishes in order, progress meanwhile, then the summary;
     a run a rate limit stopped says which limit, when it resets and how to resume."""
     from adp_cli.batch import Pulse, Totals
 
-    with nullcontext(_Silent()) if view.quiet else _batch_progress() as progress:
+    # Closed on the way out: a Ctrl-C that lands here rather than inside the stream must still
+    # cancel its queued items at once, not when the collector gets to the stream.
+    with closing(events), (nullcontext(_Silent()) if view.quiet else _batch_progress()) as progress:
         for event in events:
             if isinstance(event, Totals):
                 totals = event
@@ -634,6 +636,7 @@ def batch_api(run: BatchRun, view: View) -> ExitStatus:
             elif isinstance(event, JobEnd):
                 end = event
     finally:
+        run.events.close()  # as in ``batch``: a Ctrl-C that lands here stops the run now
         display.close()
     assert end is not None, "a Batch API run ends with JobEnd"
     _job_end(end, display, view)

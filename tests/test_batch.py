@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -592,8 +592,8 @@ def test_ctrl_c_sends_nothing_more_and_a_rerun_finishes(groq: GroqStub, tmp_path
     items = wizard_items(64)
     source = write_jsonl(tmp_path / "items.jsonl", items)
     output = tmp_path / "out.jsonl"
-    Echo().install(groq)
-    groq.latency = 0.5
+    echo = Echo(latency=lambda genre: 1.0)  # the 4 requests are still in flight when Ctrl-C comes
+    echo.install(groq)
     command = [sys.executable, "-m", "adp_cli", "casual", str(source), "-m", MODEL, "-j", "4", "-o", str(output), "-q"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ), text=True)
     deadline = time.monotonic() + 30
@@ -608,11 +608,38 @@ def test_ctrl_c_sends_nothing_more_and_a_rerun_finishes(groq: GroqStub, tmp_path
     assert sorted(line["index"] for line in file_lines(output)) == [0, 1, 2, 3]
     assert _ledger_today(tmp_path / "ledger.json")[MODEL]["requests"] == 4
 
-    groq.latency = 0.0
+    echo.latency = lambda genre: 0.0
     rerun = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ), timeout=120)
     assert rerun.returncode == 0, rerun.stderr
     assert len(groq.chat_requests) == 64
     assert_lines_match_items(sorted(file_lines(output), key=lambda line: line["index"]), items)
+
+
+def test_ctrl_c_while_a_line_is_shown_stops_the_stream_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C lands wherever the main thread is; when that is the renderer writing a line rather
+    than the stream waiting for one, the stream is still closed at once (its cleanup cancels the
+    queued items), not whenever the garbage collector reaches it."""
+    from adp_cli import render
+    from adp_cli.batch import Line, Totals
+
+    ended: list[str] = []
+
+    def stream() -> Iterator[Line | Totals]:
+        try:
+            yield Line({"index": 0, "phrase": "first"})
+            yield Line({"index": 1, "phrase": "second"})
+            yield Totals(items=2)
+        finally:
+            ended.append("cleaned up")
+
+    def interrupted(fields: dict[str, Any]) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render, "out_json", interrupted)
+    with pytest.raises(KeyboardInterrupt) as interrupt:
+        render.batch(stream(), render.View(quiet=True))
+    assert interrupt.tb is not None  # the traceback, and with it the renderer's frame and stream, is alive
+    assert ended == ["cleaned up"]
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")

@@ -4,7 +4,7 @@ and error lines (``adp_cli.batch.Line``, the synchronous batch's shape) and a cl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -110,7 +110,7 @@ Event = Line | Submitted | Snapshot | Finished | JobEnd
 class BatchRun:
     """A Batch API run's events, ending with one ``JobEnd``."""
 
-    events: Iterator[Event]
+    events: Generator[Event, None, None]
 
     def __iter__(self) -> Iterator[Event]:
         return self.events

@@ -21,7 +21,7 @@ import logging
 import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -94,7 +94,7 @@ def run(spec: JobSpec, source: Source, connection: Connection) -> BatchRun:
     return BatchRun(_run(spec, source, job, path, client))
 
 
-def _run(spec: JobSpec, source: Source, job: Job | None, path: Path, client: BatchClient) -> Iterator[Event]:
+def _run(spec: JobSpec, source: Source, job: Job | None, path: Path, client: BatchClient) -> Generator[Event, None, None]:
     started = time.perf_counter()
     if job is None:
         present = scan(spec.output, keep_errors=False)
@@ -195,7 +195,7 @@ def poll_delays() -> Iterator[float]:
         delay = min(delay * POLL_GROWTH, POLL_MAX_S)
 
 
-def resume(job: Job, path: Path, client: BatchClient, *, wait: bool) -> Iterator[Event]:
+def resume(job: Job, path: Path, client: BatchClient, *, wait: bool) -> Generator[Event, None, None]:
     """Collect a job's finished batches (all of them, with ``wait``) without its command line:
     the state file names the task and ``-o``."""
     started = time.perf_counter()

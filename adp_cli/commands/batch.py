@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 from adp_cli.batch import Totals
@@ -66,7 +66,7 @@ def _collect(target: str, connection: Connection, *, wait: bool) -> BatchRun:
     return BatchRun(job.resume(running, path, client, wait=wait))
 
 
-def _wait_for(client: BatchClient, batch_id: str) -> Iterator[Event]:
+def _wait_for(client: BatchClient, batch_id: str) -> Generator[Event, None, None]:
     """One batch by id: poll until it ends; its results stay at Groq (``adp batch results``)."""
     started = time.perf_counter()
     delays = job.poll_delays()
@@ -85,7 +85,7 @@ def _wait_for(client: BatchClient, batch_id: str) -> Iterator[Event]:
             raise Interrupted(f"stopped waiting; batch {batch_id} goes on at Groq") from None
 
 
-def _results_of(client: BatchClient, batch_id: str) -> Iterator[Event]:
+def _results_of(client: BatchClient, batch_id: str) -> Generator[Event, None, None]:
     """One finished batch by id, read with the task its metadata names, in index order: shown,
     not collected, so nothing goes to the ledger (the job that made it records it)."""
     started = time.perf_counter()

@@ -3,7 +3,7 @@ dry run, or stream a batch."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from adp_cli.batch import Line, Pulse, Totals
     from adp_cli.batch_api.events import BatchDryRun, BatchRun
 
-    Outcome = Result | DryRun | Iterator[Line | Pulse | Totals] | BatchRun | BatchDryRun
+    Outcome = Result | DryRun | Generator[Line | Pulse | Totals, None, None] | BatchRun | BatchDryRun
 
 
 @dataclass(frozen=True)
