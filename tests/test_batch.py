@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -615,16 +615,32 @@ def test_ctrl_c_sends_nothing_more_and_a_rerun_finishes(groq: GroqStub, tmp_path
     assert_lines_match_items(sorted(file_lines(output), key=lambda line: line["index"]), items)
 
 
-def test_ctrl_c_while_a_line_is_shown_stops_the_stream_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def _synchronous(stream: Generator[Any, None, None]) -> object:
+    from adp_cli import render
+
+    return render.batch(stream, render.View(quiet=True))
+
+
+def _batch_api(stream: Generator[Any, None, None]) -> object:
+    from adp_cli import render
+    from adp_cli.batch_api.events import BatchRun
+
+    return render.batch_api(BatchRun(stream), render.View(quiet=True))
+
+
+@pytest.mark.parametrize("show", [_synchronous, _batch_api], ids=["batch", "batch-api"])
+def test_ctrl_c_while_a_line_is_shown_stops_the_stream_at_once(
+    monkeypatch: pytest.MonkeyPatch, show: Callable[[Generator[Any, None, None]], object]
+) -> None:
     """Ctrl-C lands wherever the main thread is; when that is the renderer writing a line rather
     than the stream waiting for one, the stream is still closed at once (its cleanup cancels the
-    queued items), not whenever the garbage collector reaches it."""
+    queued items, or saves a Batch API job's state), not whenever the garbage collector reaches it."""
     from adp_cli import render
     from adp_cli.batch import Line, Totals
 
     ended: list[str] = []
 
-    def stream() -> Iterator[Line | Totals]:
+    def stream() -> Generator[Line | Totals, None, None]:
         try:
             yield Line({"index": 0, "phrase": "first"})
             yield Line({"index": 1, "phrase": "second"})
@@ -637,7 +653,7 @@ def test_ctrl_c_while_a_line_is_shown_stops_the_stream_at_once(monkeypatch: pyte
 
     monkeypatch.setattr(render, "out_json", interrupted)
     with pytest.raises(KeyboardInterrupt) as interrupt:
-        render.batch(stream(), render.View(quiet=True))
+        show(stream())
     assert interrupt.tb is not None  # the traceback, and with it the renderer's frame and stream, is alive
     assert ended == ["cleaned up"]
 

@@ -18,7 +18,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -746,29 +745,3 @@ def test_batch_commands_name_a_missing_job(cli: CliRunner, groq: GroqStub, tmp_p
 
     assert missing.exit_code == 2 and "no batch job for" in missing.stderr
     assert unknown.exit_code == 2 and "Groq has no batch batch_01nope" in unknown.stderr
-
-
-def test_ctrl_c_while_a_line_is_shown_stops_the_job_stream_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As for a synchronous batch: a Ctrl-C that lands in the renderer closes the run's event
-    stream at once (its cleanup saves the state file), whatever still holds the traceback."""
-    from adp_cli import render
-    from adp_cli.batch import Line
-    from adp_cli.batch_api.events import BatchRun, Event
-
-    ended: list[str] = []
-
-    def events() -> Iterator[Event]:
-        try:
-            yield Line({"index": 0, "phrase": "first"})
-            yield Line({"index": 1, "phrase": "second"})
-        finally:
-            ended.append("cleaned up")
-
-    def interrupted(fields: dict[str, Any]) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(render, "out_json", interrupted)
-    with pytest.raises(KeyboardInterrupt) as interrupt:
-        render.batch_api(BatchRun(events()), render.View(quiet=True))
-    assert interrupt.tb is not None
-    assert ended == ["cleaned up"]
