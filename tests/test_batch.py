@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.cli import start_interruptible
 from tests.support.groqstub import GroqStub, Reply, rate_limited, server_error
 from tests.support.items import GENRES, file_lines, json_lines, wizard_items, write_jsonl
 
@@ -595,7 +596,7 @@ def test_ctrl_c_sends_nothing_more_and_a_rerun_finishes(groq: GroqStub, tmp_path
     echo = Echo(latency=lambda genre: 1.0)  # the 4 requests are still in flight when Ctrl-C comes
     echo.install(groq)
     command = [sys.executable, "-m", "adp_cli", "casual", str(source), "-m", MODEL, "-j", "4", "-o", str(output), "-q"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ), text=True)
+    process = start_interruptible(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while len(groq.chat_requests) < 4 and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -22,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS
-from tests.support.cli import run
+from tests.support.cli import run, start_interruptible
 from tests.support.groqstub import GroqStub, Reply
 from tests.support.items import file_lines, json_lines, wizard_items, write_jsonl
 from tests.support.ratelimits import ModelLimits, RateLimiter, capacity_exceeded, refusal
@@ -174,7 +174,7 @@ def test_ctrl_c_ends_a_waiting_run_within_a_second(bpm_replies: GroqStub, tmp_pa
     limiter.attach(bpm_replies)
     source = write_jsonl(tmp_path / "items.jsonl", bpm_items(10))
     command = [sys.executable, "-m", "adp_cli", "bpm", str(source), "-j", "2", "-q", "--rpm", "2"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ), text=True)
+    process = start_interruptible(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while limiter.answered < 2 and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from typing import Any
 
 from typer.testing import CliRunner, Result
 
@@ -46,3 +48,13 @@ def tsv(text: str) -> list[dict[str, str]]:
     header, *rows = [line.split("\t") for line in text.splitlines()]
     assert all(len(row) == len(header) for row in rows), f"ragged rows: {text!r}"
     return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def start_interruptible(command: list[str], **popen: Any) -> subprocess.Popen[str]:
+    """The CLI in a subprocess that takes Ctrl-C (SIGINT) as a terminal user's does. A shell
+    without job control starts background jobs with SIGINT ignored, children inherit that, and
+    Python then installs no KeyboardInterrupt handler: a suite run from such a job would test
+    nothing but the ignore. POSIX only (``preexec_fn``), like sending SIGINT to a child."""
+    return subprocess.Popen(
+        command, env=dict(os.environ), text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), **popen
+    )
