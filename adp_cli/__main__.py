@@ -2,9 +2,10 @@
 
 Most of a one-shot is start-up: some 600 modules and thousands of classes whose objects live
 until the process exits. Python's cyclic garbage collector scans them again and again while they
-are created and finds nothing to free: about 30 ms of a ~550 ms one-shot (bench/oneshot.py). So
-the process starts with the collector off; a command that streams a batch or waits for one turns
-it back on (``cli._long_running``) before its long part begins.
+are created and finds nothing to free: about 110 ms of a ~540 ms one-shot, most of what adp adds
+to a bare SDK script (bench/oneshot.py). So the process starts with the collector off; a command
+that streams a batch or waits for one turns it back on (``cli._long_running``) before its long
+part begins.
 """
 
 import gc
