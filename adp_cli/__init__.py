@@ -2,7 +2,7 @@
 
     from adp_cli import WizardData, generate_casual_phrase_groq
     result = generate_casual_phrase_groq(WizardData(genre="Rock", mood=["energetic"]))
-    print(result.phrase, result.cost_usd)
+    result.phrase, result.cost_usd  # the description, and what the call cost in USD
 
 The names below are the design guide's API. They load on first use, so importing the package
 (and so ``adp --help``) pulls in none of pydantic, groq or tiktoken.

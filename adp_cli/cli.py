@@ -339,8 +339,8 @@ def batch_status_command(
         render.batch_status(batch.status(target, _connection(base_url, timeout, max_retries)), render.View(as_json))
 
 
-@batch_app.command("wait", help="Poll until every batch has ended; a job's results are then written to its -o file.")
-def batch_wait_command(
+def batch_collect_command(
+    ctx: typer.Context,
     target: TargetArg,
     quiet: QuietOpt = False,
     base_url: BaseUrlOpt = None,
@@ -348,31 +348,24 @@ def batch_wait_command(
     max_retries: RetriesOpt = 2,
     verbose: VerboseOpt = False,
 ) -> None:
+    """``wait`` and ``results`` are one command: both collect what has finished, ``wait`` after
+    polling until every batch has ended."""
     with _reported(verbose):
         from adp_cli import render
         from adp_cli.commands import batch
 
         _long_running()
-        status = render.batch_api(batch.wait(target, _connection(base_url, timeout, max_retries)), render.View(quiet=quiet))
+        run = batch.collect(target, _connection(base_url, timeout, max_retries), wait=ctx.info_name == "wait")
+        status = render.batch_api(run, render.View(quiet=quiet))
     raise typer.Exit(status)
 
 
-@batch_app.command("results", help="Collect the finished batches of a job into its -o file, or print one finished batch's lines.")
-def batch_results_command(
-    target: TargetArg,
-    quiet: QuietOpt = False,
-    base_url: BaseUrlOpt = None,
-    timeout: TimeoutOpt = 60.0,
-    max_retries: RetriesOpt = 2,
-    verbose: VerboseOpt = False,
-) -> None:
-    with _reported(verbose):
-        from adp_cli import render
-        from adp_cli.commands import batch
-
-        _long_running()
-        status = render.batch_api(batch.results(target, _connection(base_url, timeout, max_retries)), render.View(quiet=quiet))
-    raise typer.Exit(status)
+batch_app.command("wait", help="Poll until every batch has ended; a job's results are then written to its -o file.")(
+    batch_collect_command
+)
+batch_app.command("results", help="Collect the finished batches of a job into its -o file, or print one finished batch's lines.")(
+    batch_collect_command
+)
 
 
 @batch_app.command("cancel", help="Cancel a job's unfinished batches (or one batch); a rerun sends what they did not run.")

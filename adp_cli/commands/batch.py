@@ -47,17 +47,10 @@ def status(target: str, connection: Connection) -> JobStatus:
     return JobStatus(views, running.task, Path(running.output), path, not running.submitted)
 
 
-def wait(target: str, connection: Connection) -> BatchRun:
-    """Poll until every batch has ended; a job's results are then collected into its ``-o``."""
-    return _collect(target, connection, wait=True)
-
-
-def results(target: str, connection: Connection) -> BatchRun:
-    """Collect what has finished (a job), or show one finished batch's lines (an id)."""
-    return _collect(target, connection, wait=False)
-
-
-def _collect(target: str, connection: Connection, *, wait: bool) -> BatchRun:
+def collect(target: str, connection: Connection, *, wait: bool) -> BatchRun:
+    """``adp batch results``: collect what has finished into a job's ``-o``, or show one finished
+    batch's lines (an id); ``wait=True`` (``adp batch wait``) first polls until every batch has
+    ended."""
     found = _target(target)
     client = BatchClient(connection)
     if isinstance(found, str):
