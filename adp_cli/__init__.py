@@ -16,21 +16,17 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
-    **dict.fromkeys(
-        ("generate_casual_phrase_groq", "generate_phrase_from_structure", "estimate_bpm"), "adp_cli.generation"
-    ),
-    **dict.fromkeys(
-        ("GroqModel", "TEXT_GENERATION_MODELS", "ALL_GROQ_MODELS", "GROQ_PRICING", "calculate_cost", "get_random_model"),
-        "adp_cli.accounting.catalog",
-    ),
+    **dict.fromkeys(("generate_casual_phrase_groq", "generate_phrase_from_structure", "estimate_bpm"), "adp_cli.guide"),
+    **dict.fromkeys(("GroqModel", "TEXT_GENERATION_MODELS", "ALL_GROQ_MODELS", "get_random_model"), "adp_cli.accounting.catalog"),
+    **dict.fromkeys(("GROQ_PRICING", "calculate_cost"), "adp_cli.accounting.prices"),
     "count_tokens": "adp_cli.accounting.tokens",
     **dict.fromkeys(
         ("WizardData", "Genre", "Instrumentation", "Vocals", "BpmEstimationInput", "build_music_data_string", "build_structured_json"),
-        "adp_cli.wizard",
+        "adp_cli.tasks.wizard",
     ),
-    **dict.fromkeys(("GenerationResult", "BpmEstimationResult"), "adp_cli.results"),
+    **dict.fromkeys(("GenerationResult", "BpmEstimationResult"), "adp_cli.tasks.results"),
     **dict.fromkeys(
-        ("load_casual_prompt_file", "load_phrase_prompt_file", "load_bpm_estimator_prompt"), "adp_cli.messages"
+        ("load_casual_prompt_file", "load_phrase_prompt_file", "load_bpm_estimator_prompt"), "adp_cli.tasks.messages"
     ),
 }
 

@@ -4,12 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import IntEnum
-from typing import TYPE_CHECKING
-
-from adp_cli.text import one_line
-
-if TYPE_CHECKING:
-    from adp_cli.ratelimits import RateLimitSignal
 
 
 class ExitStatus(IntEnum):
@@ -98,15 +92,6 @@ class BudgetExceededError(AdpError):
     """Today's ledger total has reached ADP_DAILY_BUDGET_USD; the call was not sent."""
 
     kind = "budget_exceeded"
-
-
-class RateLimited(GenerationError):
-    """A 429 (or the flex tier's 498) that reached us: the request was refused, not failed, so
-    the rate-limit scheduler can wait as the server said and send it again."""
-
-    def __init__(self, message: str, signal: RateLimitSignal) -> None:
-        super().__init__(one_line(message))
-        self.signal = signal
 
 
 LIMIT_NAMES = {

@@ -26,6 +26,13 @@ def is_special(path: Path) -> bool:
         return False
 
 
+def refuse_read_only(current: os.stat_result, target: Path) -> None:
+    """A file with no write permission bit is not written, even by root, who passes every
+    permission check (a rename needs none on the file itself): the mode says the user meant it."""
+    if not current.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise PermissionError(errno.EACCES, "read-only file", str(target))
+
+
 def replace_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to the file ``path`` names: a synced temp file beside it, renamed over it.
 
@@ -44,8 +51,8 @@ def replace_atomically(path: Path, data: bytes) -> None:
         current = None
     if current is not None and not stat.S_ISREG(current.st_mode):
         raise OSError(errno.EINVAL, "not a regular file", str(target))
-    if current is not None and not current.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-        raise PermissionError(errno.EACCES, "read-only file", str(target))
+    if current is not None:
+        refuse_read_only(current, target)
     fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as temp_file:

@@ -156,11 +156,23 @@ def profile_in_process(items_file: Path, jobs: int, env: dict[str, str], top: in
     import pstats
 
     os.environ.update(env)
-    from adp_cli import batch, inputs
-    from adp_cli.items import Flags
-    from adp_cli.providers import Connection, open_provider
-    from adp_cli.settings import Settings
-    from adp_cli.tasks import CASUAL
+    from adp_cli.dispatch.dispatcher import Dispatcher
+    from adp_cli.documents import open_source
+    from adp_cli.runs import stream
+    from adp_cli.tasks.casual import CASUAL
+    from adp_cli.tasks.items import Flags
+    from adp_cli.tasks.settings import Settings
+    from adp_cli.transports import open_transport
+    from adp_cli.transports.base import Connection
+
+    class Discard:
+        """The core hands each line to its sink; nothing is written."""
+
+        def line(self, line: object) -> None:
+            pass
+
+        def waiting(self, waiting: object) -> None:
+            pass
 
     profilers: list[cProfile.Profile] = []
 
@@ -171,15 +183,13 @@ def profile_in_process(items_file: Path, jobs: int, env: dict[str, str], top: in
         profiler.enable()
 
     settings = Settings(model=MODEL)
-    provider = open_provider("groq", Connection(), settings)
+    dispatcher = Dispatcher(open_transport("groq", Connection()), Connection(), settings)
     main_profiler = cProfile.Profile()
     threading.setprofile(start_thread_profiler)
     started = time.perf_counter()
     try:
         main_profiler.enable()
-        lines = batch.run(CASUAL, inputs.open_source(str(items_file)), Flags(), settings, provider, concurrency=jobs)
-        for _ in lines:  # the core yields data; nothing is written
-            pass
+        stream.run(CASUAL, open_source(str(items_file)), Flags(), settings, dispatcher, Discard(), concurrency=jobs)
         main_profiler.disable()
     finally:
         threading.setprofile(None)  # type: ignore[arg-type]

@@ -64,7 +64,7 @@ def cli() -> CliRunner:
 @pytest.fixture(autouse=True)
 def _fresh_console() -> Iterator[None]:
     """adp keeps one Rich console per stream per process; give each test its own (and its COLUMNS)."""
-    from adp_cli import render
+    from adp_cli.output import console as render
 
     render.err_console.cache_clear()
     render.out_console.cache_clear()

@@ -616,46 +616,59 @@ def test_ctrl_c_sends_nothing_more_and_a_rerun_finishes(groq: GroqStub, tmp_path
     assert_lines_match_items(sorted(file_lines(output), key=lambda line: line["index"]), items)
 
 
-def _synchronous(stream: Generator[Any, None, None]) -> object:
-    from adp_cli import render
+class _InterruptingSink:
+    """A sink whose first line meets Ctrl-C, as a terminal user's does while a line is shown."""
 
-    return render.batch(stream, render.View(quiet=True))
+    def line(self, line: Any) -> None:
+        raise KeyboardInterrupt
+
+    def waiting(self, waiting: Any) -> None:
+        pass
+
+    def job(self, event: Any) -> None:
+        pass
 
 
-def _batch_api(stream: Generator[Any, None, None]) -> object:
-    from adp_cli import render
-    from adp_cli.batch_api.events import BatchRun
+def test_ctrl_c_while_a_line_is_shown_stops_the_batch_at_once(env: dict[str, str], tmp_path: Path) -> None:
+    """Ctrl-C lands wherever the main thread is; when that is the sink writing a line rather than
+    the run waiting for one, the queued items are still dropped at once: only the window read
+    ahead of the shown line can have run."""
+    from adp_cli.dispatch.dispatcher import Dispatcher
+    from adp_cli.documents import open_source
+    from adp_cli.runs import stream
+    from adp_cli.tasks.casual import CASUAL
+    from adp_cli.tasks.items import Flags
+    from adp_cli.tasks.settings import Settings
+    from adp_cli.transports import open_transport
+    from adp_cli.transports.base import Connection
 
-    return render.batch_api(BatchRun(stream), render.View(quiet=True))
+    source = open_source(str(write_jsonl(tmp_path / "items.jsonl", wizard_items(200))))
+    dispatcher = Dispatcher(open_transport("offline", Connection()), Connection(), Settings())
+    output = tmp_path / "out.jsonl"
+
+    with pytest.raises(KeyboardInterrupt):
+        stream.run(CASUAL, source, Flags(), Settings(), dispatcher, _InterruptingSink(), concurrency=2, output=output)
+
+    assert 1 <= len(file_lines(output)) <= 2 * 4  # the window: 4 items per worker
 
 
-@pytest.mark.parametrize("show", [_synchronous, _batch_api], ids=["batch", "batch-api"])
-def test_ctrl_c_while_a_line_is_shown_stops_the_stream_at_once(
-    monkeypatch: pytest.MonkeyPatch, show: Callable[[Generator[Any, None, None]], object]
-) -> None:
-    """Ctrl-C lands wherever the main thread is; when that is the renderer writing a line rather
-    than the stream waiting for one, the stream is still closed at once (its cleanup cancels the
-    queued items, or saves a Batch API job's state), not whenever the garbage collector reaches it."""
-    from adp_cli import render
-    from adp_cli.batch import Line, Totals
+def test_ctrl_c_while_a_job_line_is_shown_closes_the_job_at_once() -> None:
+    """The same for a Batch API job: its events are closed on the way out (which saves its state
+    and releases -o), not whenever the garbage collector reaches them."""
+    from adp_cli.runs.batch_api.job import drive
+    from adp_cli.runs.lines import Line
 
     ended: list[str] = []
 
-    def stream() -> Generator[Line | Totals, None, None]:
+    def events() -> Generator[Any, None, None]:
         try:
             yield Line({"index": 0, "phrase": "first"})
             yield Line({"index": 1, "phrase": "second"})
-            yield Totals(items=2)
         finally:
             ended.append("cleaned up")
 
-    def interrupted(fields: dict[str, Any]) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(render, "out_json", interrupted)
-    with pytest.raises(KeyboardInterrupt) as interrupt:
-        show(stream())
-    assert interrupt.tb is not None  # the traceback, and with it the renderer's frame and stream, is alive
+    with pytest.raises(KeyboardInterrupt):
+        drive(events(), _InterruptingSink())
     assert ended == ["cleaned up"]
 
 

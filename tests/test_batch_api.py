@@ -27,10 +27,12 @@ from groq import Groq
 from typer.testing import CliRunner, Result
 
 from adp_cli.accounting import catalog
+from adp_cli.accounting.prices import PriceBook
 from adp_cli.accounting.tokens import count_tokens
-from adp_cli.items import Flags
-from adp_cli.prepared import prepare
-from adp_cli.tasks import CASUAL, Settings
+from adp_cli.tasks.items import Flags
+from adp_cli.tasks.prepared import prepare
+from adp_cli.tasks.casual import CASUAL
+from adp_cli.tasks.settings import Settings
 from tests.support.batchapi import BatchAPI, BatchScript, ManualClock, Timings, validation_error
 from tests.support.cli import TEST_KEY, run
 from tests.support.groqstub import GroqStub, Recorded, Reply, chat_body, model_not_found, server_error
@@ -481,17 +483,22 @@ def test_a_job_splits_at_the_request_limit_and_comes_back_in_input_order(
 def test_a_job_splits_at_the_byte_limit(env: dict[str, str], groq: GroqStub, source: Path, output: Path) -> None:
     """Groq's 100 MB cannot be reached in a test, so the engine's limit is lowered as far as the
     stand-in's (a few requests per file) and the job runs through the library."""
-    from adp_cli.batch_api import job
-    from adp_cli.batch_api.events import Finished, Submitted
-    from adp_cli.batch_api.request_files import Limits
-    from adp_cli.inputs import open_source
-    from adp_cli.providers import Connection
+    from adp_cli.runs.batch_api import job
+    from adp_cli.runs.batch_api.events import Finished, Submitted
+    from adp_cli.runs.batch_api.request_files import Limits
+    from adp_cli.documents import open_source
+    from adp_cli.transports.base import Connection
 
     limit = 3000  # a casual request line is ~900 bytes: a file holds two or three
     api = BatchAPI(groq, timings=FAST, max_bytes=limit)
     spec = job.JobSpec(CASUAL, str(source), output, settings=Settings(model=MODEL), wait=True, limits=Limits(max_bytes=limit))
 
-    events = list(job.run(spec, open_source(str(source)), Connection()))
+    events: list[object] = []
+
+    class Recording:
+        line = waiting = job = events.append
+
+    job.run(spec, open_source(str(source)), Connection(), Recording())
 
     submitted = [event for event in events if isinstance(event, Submitted)]
     assert len(submitted) > 1 and all(event.bytes <= limit for event in submitted)
@@ -513,7 +520,7 @@ def test_the_ledger_records_the_batch_price_on_the_day_results_are_collected(
     lines = json_lines(adp_in_process(cli, *job_args(source, output)).stdout)
 
     entry = ledger_today()[MODEL]
-    per_call = catalog.usage_cost(PROMPT_TOKENS, COMPLETION_TOKENS, MODEL) * catalog.BATCH_PRICE_FACTOR
+    per_call = PriceBook().cost(MODEL, PROMPT_TOKENS, COMPLETION_TOKENS) * catalog.BATCH_PRICE_FACTOR
     assert before == {}
     assert (entry["requests"], entry["prompt_tokens"], entry["completion_tokens"]) == (COUNT, COUNT * PROMPT_TOKENS, COUNT * COMPLETION_TOKENS)
     assert entry["cost_usd"] == pytest.approx(COUNT * per_call)
@@ -548,8 +555,8 @@ def test_the_dry_run_shows_the_batch_estimate_beside_the_synchronous_one(
     (row,) = shown["models"]
     assert (shown["requests"], shown["batches"], shown["unsendable"]) == (COUNT, 1, 0)
     assert (row["model"], row["prompt_tokens"], row["max_completion_tokens"]) == (MODEL, prompts, COUNT * 3500)
-    assert row["sync_prompt_usd"] == pytest.approx(catalog.usage_cost(prompts, 0, MODEL))
-    assert row["sync_max_usd"] == pytest.approx(catalog.usage_cost(prompts, COUNT * 3500, MODEL))
+    assert row["sync_prompt_usd"] == pytest.approx(PriceBook().cost(MODEL, prompts, 0))
+    assert row["sync_max_usd"] == pytest.approx(PriceBook().cost(MODEL, prompts, COUNT * 3500))
     assert row["batch_prompt_usd"] == pytest.approx(row["sync_prompt_usd"] / 2)
     assert row["batch_max_usd"] == pytest.approx(row["sync_max_usd"] / 2)
     assert table.exit_code == 0 and "synchronous" in table.stderr and "Batch API" in table.stderr

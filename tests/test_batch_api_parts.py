@@ -9,16 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from adp_cli.accounting import catalog
-from adp_cli.batch import Line
-from adp_cli.batch_api import state
-from adp_cli.batch_api.job import check_window
-from adp_cli.batch_api.output import scan
-from adp_cli.batch_api.request_files import Limits, PartFile, Request, custom_id, parse_custom_id, requests, split
-from adp_cli.batch_api.state import Job, Part, Ranges
+from adp_cli.accounting import catalog, prices
+from adp_cli.accounting.prices import PriceBook
+from adp_cli.runs.lines import Line, OutputFile
+from adp_cli.transports.base import Connection
+from adp_cli.runs.batch_api import state
+from adp_cli.runs.batch_api.job import check_window, dispatcher_for
+from adp_cli.runs.batch_api.request_files import Limits, PartFile, Request, custom_id, parse_custom_id, requests, split
+from adp_cli.runs.batch_api.state import Job, Part, Ranges
 from adp_cli.errors import ConfigError, UsageError
-from adp_cli.items import Flags
-from adp_cli.tasks import CASUAL, Settings
+from adp_cli.tasks.items import Flags
+from adp_cli.tasks.casual import CASUAL
+from adp_cli.tasks.settings import Settings
 from tests.support.items import wizard_items
 
 MODEL = "llama-3.1-8b-instant"
@@ -112,6 +114,15 @@ def _write(path: Path, lines: list[str]) -> None:
     path.write_bytes("".join(lines).encode("utf-8"))
 
 
+def scan(path: Path, *, keep_errors: bool) -> set[int]:
+    """What a Batch API job reads of its ``-o`` when it opens it."""
+    output = OutputFile(path, keep_errors=keep_errors, streams=False)
+    try:
+        return output.open()
+    finally:
+        output.close()
+
+
 def test_scan_keeps_error_lines_for_a_job_in_progress_and_drops_them_for_a_new_one(tmp_path: Path) -> None:
     output = tmp_path / "out.jsonl"
     lines = [
@@ -133,7 +144,7 @@ def test_scan_drops_a_line_torn_by_a_kill(tmp_path: Path) -> None:
 
     assert scan(output, keep_errors=True) == {0}
     assert output.read_text(encoding="utf-8") == '{"index": 0, "phrase": "a"}\n'
-    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]  # no temporary file left behind
+    assert [p.name for p in tmp_path.iterdir() if p.suffix != ".lock"] == ["out.jsonl"]  # no temporary file left behind
 
 
 def test_scan_of_a_missing_file_is_empty_and_of_a_folder_an_error(tmp_path: Path) -> None:
@@ -146,12 +157,12 @@ def test_scan_of_a_missing_file_is_empty_and_of_a_folder_an_error(tmp_path: Path
 
 
 def test_request_lines_come_from_the_synchronous_prepare_path(env: dict[str, str]) -> None:
-    from adp_cli.prepared import prepare
+    from adp_cli.tasks.prepared import prepare
 
     documents = wizard_items(3)
     settings = Settings(model=MODEL, poetic_level=90)
 
-    produced = list(requests(CASUAL, enumerate(documents), Flags(), settings))
+    produced = list(requests(CASUAL, enumerate(documents), Flags(), settings, dispatcher_for(Connection(), settings)))
 
     assert all(isinstance(entry, Request) for entry in produced)
     for index, (entry, document) in enumerate(zip(produced, documents)):
@@ -170,7 +181,8 @@ def test_an_item_that_cannot_be_sent_becomes_its_error_line(env: dict[str, str])
     long_moods = [" ".join(f"w{n}x{k}" for k in range(12)) for n in range(45)]  # ~2300 o200k tokens
     documents = [{"id": "ok", "genre": "Rock"}, {"id": "bad", "genre": "Rock", "tempo": 5}, {"id": "long", "genre": "Rock", "mood": long_moods}]
 
-    produced = list(requests(CASUAL, enumerate(documents), Flags(), Settings(model=MODEL)))
+    settings = Settings(model=MODEL)
+    produced = list(requests(CASUAL, enumerate(documents), Flags(), settings, dispatcher_for(Connection(), settings)))
 
     assert isinstance(produced[0], Request)
     errors = [entry.fields for entry in produced if isinstance(entry, Line)]
@@ -220,13 +232,13 @@ def test_a_request_larger_than_a_whole_file_becomes_an_error_line(tmp_path: Path
 
 
 def test_the_batch_price_is_the_catalog_factor_of_the_synchronous_one(env: dict[str, str]) -> None:
-    price = catalog.price_of(MODEL)
+    price = prices.price_of(MODEL)
     assert price is not None
 
     assert price.batch_factor == catalog.BATCH_PRICE_FACTOR == 0.5
     assert (price.batch.input, price.batch.output) == (price.input * 0.5, price.output * 0.5)
-    assert catalog.usage_cost(1_000_000, 1_000_000, MODEL, batch=True) == pytest.approx(
-        catalog.usage_cost(1_000_000, 1_000_000, MODEL) * 0.5
+    assert PriceBook().cost(MODEL, 1_000_000, 1_000_000, batch=True) == pytest.approx(
+        PriceBook().cost(MODEL, 1_000_000, 1_000_000) * 0.5
     )
 
 
@@ -235,14 +247,14 @@ def test_a_prices_file_can_set_a_models_batch_factor(env: dict[str, str], tmp_pa
     prices.write_text(f"{MODEL}: {{input: 1.0, output: 2.0, batch: 0.75}}\nother/model: 0.4\n", encoding="utf-8")
     monkeypatch.setenv("ADP_PRICES_FILE", str(prices))
 
-    assert catalog.usage_cost(1_000_000, 1_000_000, MODEL, batch=True) == 2.25
-    assert catalog.usage_cost(1_000_000, 0, "other/model", batch=True) == 0.2
+    assert PriceBook().cost(MODEL, 1_000_000, 1_000_000, batch=True) == 2.25
+    assert PriceBook().cost("other/model", 1_000_000, 0, batch=True) == 0.2
 
 
 def test_a_negative_batch_factor_is_a_config_error(env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    prices = tmp_path / "prices.yaml"
-    prices.write_text(f"{MODEL}: {{input: 1.0, batch: -1}}\n", encoding="utf-8")
-    monkeypatch.setenv("ADP_PRICES_FILE", str(prices))
+    prices_file = tmp_path / "prices.yaml"
+    prices_file.write_text(f"{MODEL}: {{input: 1.0, batch: -1}}\n", encoding="utf-8")
+    monkeypatch.setenv("ADP_PRICES_FILE", str(prices_file))
 
     with pytest.raises(ConfigError, match="finite amount"):
-        catalog.price_of(MODEL)
+        prices.price_of(MODEL)

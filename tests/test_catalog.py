@@ -6,16 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from adp_cli.accounting import catalog
+from adp_cli.accounting import catalog, prices
 from adp_cli.accounting.catalog import (
     ALL_GROQ_MODELS,
-    GROQ_PRICING,
     TEXT_GENERATION_MODELS,
     GroqModel,
-    calculate_cost,
     get_random_model,
-    usage_cost,
 )
+from adp_cli.accounting.prices import GROQ_PRICING, PriceBook, calculate_cost
 from adp_cli.errors import ConfigError
 
 GUIDE_IDS = [
@@ -129,11 +127,11 @@ def test_pool_models_are_text_models() -> None:
 
 def test_unknown_model_is_text_with_no_price(env: dict[str, str]) -> None:
     assert catalog.category_of("someone/new-model").value == "text"
-    assert catalog.price_of("someone/new-model") is None
+    assert prices.price_of("someone/new-model") is None
     assert "someone/new-model" not in GROQ_PRICING
     with pytest.raises(KeyError):
         GROQ_PRICING["someone/new-model"]
-    assert usage_cost(1000, 1000, "someone/new-model") == 0.0
+    assert PriceBook().cost("someone/new-model", 1000, 1000) == 0.0
 
 
 def test_enum_names() -> None:
@@ -145,7 +143,7 @@ def test_enum_names() -> None:
 
 
 def test_genai_prices_for_llama_3_1_8b(env: dict[str, str]) -> None:
-    price = catalog.price_of("llama-3.1-8b-instant")
+    price = prices.price_of("llama-3.1-8b-instant")
     assert price is not None
     assert (price.input, price.output, price.unit) == (0.05, 0.08, "1M tokens")
     assert price.source.startswith("genai-prices")
@@ -153,7 +151,7 @@ def test_genai_prices_for_llama_3_1_8b(env: dict[str, str]) -> None:
 
 
 def test_guide_estimate_for_allam(env: dict[str, str]) -> None:
-    price = catalog.price_of("allam-2-7b")
+    price = prices.price_of("allam-2-7b")
     assert price is not None
     assert (price.input, price.output, price.unit) == (0.1, 0.1, "1M tokens")
     assert price.source.startswith("guide")
@@ -162,14 +160,14 @@ def test_guide_estimate_for_allam(env: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("model", ["whisper-large-v3", "whisper-large-v3-turbo"])
 def test_whisper_is_priced_per_audio_hour(env: dict[str, str], model: str) -> None:
-    price = catalog.price_of(model)
+    price = prices.price_of(model)
     assert price is not None
     assert price.unit == "audio hour"
 
 
 @pytest.mark.parametrize("model", [value for _, value in GUIDE_IDS])
 def test_every_model_has_a_full_price(env: dict[str, str], model: str) -> None:
-    price = catalog.price_of(model)
+    price = prices.price_of(model)
     assert price is not None
     assert price.input >= 0 and price.output >= 0
     assert price.unit
@@ -190,9 +188,9 @@ def test_groq_pricing_is_the_input_price(env: dict[str, str]) -> None:
 
 def test_usage_cost_prices_input_and_output_apart(env: dict[str, str]) -> None:
     expected = float(f"{(1000 * 0.05 + 500 * 0.08) / 1_000_000:.7g}")
-    assert usage_cost(1000, 500, "llama-3.1-8b-instant") == expected == 9e-05
-    assert usage_cost(1000, 500, GroqModel.LLAMA_3_1_8B_INSTANT) == expected
-    assert usage_cost(0, 0, "llama-3.1-8b-instant") == 0.0
+    assert PriceBook().cost("llama-3.1-8b-instant", 1000, 500) == expected == 9e-05
+    assert PriceBook().cost(GroqModel.LLAMA_3_1_8B_INSTANT, 1000, 500) == expected
+    assert PriceBook().cost("llama-3.1-8b-instant", 0, 0) == 0.0
 
 
 @pytest.mark.parametrize(
@@ -230,22 +228,22 @@ def test_prices_file_overrides_and_adds(prices_file) -> None:  # type: ignore[no
         "  input: 0.2\n"
         "  unit: audio hour\n"
     )
-    price = catalog.price_of("llama-3.1-8b-instant")
-    assert price == catalog.Price(1.5, 2.5, "1M tokens", "ADP_PRICES_FILE")
-    assert catalog.price_of("acme/new-model") == catalog.Price(0.7, 0.7, "1M tokens", "ADP_PRICES_FILE")
-    assert catalog.price_of("whisper-large-v3") == catalog.Price(0.2, 0.2, "audio hour", "ADP_PRICES_FILE")
-    assert catalog.known_model_ids() == [value for _, value in GUIDE_IDS] + ["acme/new-model"]
+    price = prices.price_of("llama-3.1-8b-instant")
+    assert price == prices.Price(1.5, 2.5, "1M tokens", "ADP_PRICES_FILE")
+    assert prices.price_of("acme/new-model") == prices.Price(0.7, 0.7, "1M tokens", "ADP_PRICES_FILE")
+    assert prices.price_of("whisper-large-v3") == prices.Price(0.2, 0.2, "audio hour", "ADP_PRICES_FILE")
+    assert prices.known_model_ids() == [value for _, value in GUIDE_IDS] + ["acme/new-model"]
     assert GROQ_PRICING["acme/new-model"] == 0.7
     assert "acme/new-model" in GROQ_PRICING
     assert len(GROQ_PRICING) == 22
     assert calculate_cost(1_000_000, "llama-3.1-8b-instant") == 1.5
-    assert usage_cost(1_000_000, 1_000_000, "llama-3.1-8b-instant") == 4.0
+    assert PriceBook().cost("llama-3.1-8b-instant", 1_000_000, 1_000_000) == 4.0
     # untouched models keep their normal source
-    assert catalog.price_of("allam-2-7b").source.startswith("guide")  # type: ignore[union-attr]
+    assert prices.price_of("allam-2-7b").source.startswith("guide")  # type: ignore[union-attr]
 
 
 def test_without_prices_file_nothing_is_added(env: dict[str, str]) -> None:
-    assert catalog.known_model_ids() == [value for _, value in GUIDE_IDS]
+    assert prices.known_model_ids() == [value for _, value in GUIDE_IDS]
 
 
 @pytest.mark.parametrize(
@@ -263,7 +261,7 @@ def test_without_prices_file_nothing_is_added(env: dict[str, str]) -> None:
 def test_bad_prices_file_is_a_config_error(prices_file, text: str) -> None:  # type: ignore[no-untyped-def]
     path = prices_file(text)
     with pytest.raises(ConfigError, match="ADP_PRICES_FILE") as caught:
-        catalog.price_of("llama-3.1-8b-instant")
+        prices.price_of("llama-3.1-8b-instant")
     assert str(path) in str(caught.value)
 
 
@@ -271,7 +269,7 @@ def test_missing_prices_file_is_a_config_error(env: dict[str, str], tmp_path: Pa
     path = tmp_path / "absent-prices.yaml"
     monkeypatch.setenv("ADP_PRICES_FILE", str(path))
     with pytest.raises(ConfigError, match="cannot read"):
-        catalog.price_of("llama-3.1-8b-instant")
+        prices.price_of("llama-3.1-8b-instant")
 
 
 # -- random picks ----------------------------------------------------------------------------
@@ -298,10 +296,10 @@ def test_unseeded_random_model_covers_the_pool() -> None:
 def fresh_price_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
     """An empty cache folder and no price remembered in this process."""
     monkeypatch.setenv("ADP_CACHE_DIR", str(tmp_path))
-    for cached in (catalog._price_cache, catalog._price_cache_file):
+    for cached in (prices._price_cache, prices._price_cache_file):
         cached.cache_clear()
     yield tmp_path
-    for cached in (catalog._price_cache, catalog._price_cache_file):
+    for cached in (prices._price_cache, prices._price_cache_file):
         cached.cache_clear()
 
 
@@ -310,7 +308,7 @@ def test_genai_prices_answers_are_cached_per_version(env: dict[str, str], fresh_
     import json
     from importlib.metadata import version
 
-    assert catalog.price_of("llama-3.1-8b-instant") == catalog.Price(0.05, 0.08, "1M tokens", f"genai-prices {version('genai-prices')}")
+    assert prices.price_of("llama-3.1-8b-instant") == prices.Price(0.05, 0.08, "1M tokens", f"genai-prices {version('genai-prices')}")
     cache_file = fresh_price_cache / f"groq-prices-genai-{version('genai-prices')}.json"
     assert json.loads(cache_file.read_text(encoding="utf-8"))["llama-3.1-8b-instant"]["input"] == 0.05
 
@@ -328,6 +326,6 @@ def test_a_cached_price_is_used_without_asking_genai_prices(
     def no_lookup(model: str) -> None:
         raise AssertionError(f"asked genai-prices about {model} although the cache knows it")
 
-    monkeypatch.setattr(catalog, "_genai_price", no_lookup)
-    assert catalog.price_of("llama-3.1-8b-instant") == catalog.Price(**entry)
-    assert catalog.price_of("allam-2-7b") == catalog.Price(0.1, 0.1, "1M tokens", "guide (estimate)")
+    monkeypatch.setattr(prices, "_genai_price", no_lookup)
+    assert prices.price_of("llama-3.1-8b-instant") == prices.Price(**entry)
+    assert prices.price_of("allam-2-7b") == prices.Price(0.1, 0.1, "1M tokens", "guide (estimate)")

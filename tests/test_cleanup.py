@@ -6,26 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from adp_cli import messages
+from adp_cli.tasks import messages
 from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS
 from adp_cli.accounting.tokens import count_tokens
 from adp_cli.errors import BadReplyError, ExitStatus, TokenLimitError
-from adp_cli.messages import CASUAL_PROMPT
-from adp_cli.prepared import Prepared, prepare
-from adp_cli.providers import Connection
-from adp_cli.providers.groq import GroqProvider
-from adp_cli.settings import Settings
-from adp_cli.tasks import (
-    BPM,
-    CASUAL,
-    STRUCTURE,
-    TASKS,
-    clean_casual,
-    clean_structure,
-    parse_bpm,
-    strip_reasoning,
-)
-from adp_cli.wizard import BpmEstimationInput, WizardData, parse_wizard
+from adp_cli.tasks.messages import CASUAL_PROMPT
+from adp_cli.tasks.prepared import Prepared, prepare
+from adp_cli.transports.base import Connection
+from adp_cli.dispatch.pool import Pool
+from adp_cli.transports.groq import GroqTransport
+from adp_cli.tasks.settings import Settings
+from adp_cli.tasks.bpm import BPM
+from adp_cli.tasks.casual import CASUAL
+from adp_cli.tasks.cleanup import clean_casual, clean_structure, parse_bpm, strip_reasoning
+from adp_cli.tasks.registry import TASKS
+from adp_cli.tasks.structure import STRUCTURE
+from adp_cli.tasks.wizard import BpmEstimationInput, WizardData, parse_wizard
 
 # -- reasoning -------------------------------------------------------------------------------
 
@@ -166,7 +162,7 @@ def test_a_phrase_empty_after_clean_up_is_a_bad_reply(task) -> None:  # type: ig
 
 def groq_models(prepared: Prepared) -> list[str]:
     """The models the Groq provider would send this request to (the named one, bpm's, or the pool)."""
-    return GroqProvider(Connection(), prepared.settings).models(prepared)
+    return Pool(GroqTransport(Connection())).candidates(prepared)
 
 
 def _long_moods() -> WizardData:

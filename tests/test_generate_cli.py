@@ -21,15 +21,16 @@ import yaml
 from typer.testing import CliRunner
 
 from adp_cli import __version__
-from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS, price_of
+from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS
+from adp_cli.accounting.prices import price_of
 from adp_cli.accounting.tokens import count_tokens
-from adp_cli.messages import (
+from adp_cli.tasks.messages import (
     STYLE_INSTRUCTIONS,
     bpm_messages,
     casual_messages,
     structure_messages,
 )
-from adp_cli.wizard import BpmEstimationInput, parse_wizard
+from adp_cli.tasks.wizard import BpmEstimationInput, parse_wizard
 from tests.support.cli import TEST_KEY, one_line, run
 from tests.support.groqstub import (
     GroqStub,

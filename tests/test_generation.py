@@ -7,10 +7,12 @@ import pytest
 from adp_cli.accounting import tokens
 from adp_cli.accounting.tokens import count_tokens
 from adp_cli.errors import TokenLimitError
-from adp_cli.prepared import prepare
-from adp_cli.settings import Settings
-from adp_cli.tasks import BPM, CASUAL, STRUCTURE
-from adp_cli.wizard import parse_bpm_input, parse_wizard
+from adp_cli.tasks.prepared import prepare
+from adp_cli.tasks.settings import Settings
+from adp_cli.tasks.bpm import BPM
+from adp_cli.tasks.casual import CASUAL
+from adp_cli.tasks.structure import STRUCTURE
+from adp_cli.tasks.wizard import parse_bpm_input, parse_wizard
 
 ROCK = {"genre": {"primary": "Rock", "secondary": ["Alternative Rock"]}, "mood": ["energetic"], "bpm": 140}
 
@@ -25,7 +27,7 @@ def test_a_prompt_within_limit_bytes_is_not_counted(env: dict[str, str], monkeyp
     def no_count(text: str) -> int:
         raise AssertionError("counted a prompt whose byte length proves it is within the limit")
 
-    monkeypatch.setattr("adp_cli.prepared.count_tokens", no_count)
+    monkeypatch.setattr("adp_cli.tasks.prepared.count_tokens", no_count)
     prepared = prepare(CASUAL, parse_wizard(ROCK), Settings())
     assert len(prepared.prompt_text.encode("utf-8")) <= 900
     assert prepared.over_limit is False

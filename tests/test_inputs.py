@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from adp_cli.errors import ExitStatus, InputError, UsageError
-from adp_cli.inputs import ItemError, open_source
-from adp_cli.items import Flags, apply_bpm_flags, apply_wizard_flags, parse_instrument, parse_vocals
-from adp_cli.wizard import parse_bpm_input, parse_wizard
+from adp_cli.documents import ItemError, open_source
+from adp_cli.tasks.items import Flags, apply_bpm_flags, apply_wizard_flags, parse_instrument, parse_vocals
+from adp_cli.tasks.wizard import parse_bpm_input, parse_wizard
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 ROCK = {"genre": "Rock", "mood": ["energetic"], "bpm": 140}
@@ -109,7 +109,7 @@ def test_big_json_array_is_streamed_lazily(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])
 def test_json_array_items_across_read_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
-    import adp_cli.inputs as inputs
+    import adp_cli.documents as inputs
 
     monkeypatch.setattr(inputs, "_CHUNK", chunk)
     items: list[Any] = [1, 22, 333, "str, with ] and \\\" inside", True, None, [1, [2]], {"genre": "Café 🎸", "bpm": 12.5}, {}]
@@ -119,7 +119,7 @@ def test_json_array_items_across_read_boundaries(tmp_path: Path, monkeypatch: py
 
 def test_json_array_number_split_by_a_read_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A top-level number cut after its "." or "e" by a read is not taken as a shorter number."""
-    import adp_cli.inputs as inputs
+    import adp_cli.documents as inputs
 
     path = _write(tmp_path, "items.json", '[{"genre": "Rock"}, -4.5e3, 12.5]')
     for chunk in range(1, 9):

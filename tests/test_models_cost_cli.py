@@ -9,13 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from adp_cli.accounting.catalog import (
-    ALL_GROQ_MODELS,
-    TEXT_GENERATION_MODELS,
-    Category,
-    category_of,
-    known_model_ids,
-)
+from adp_cli.accounting.catalog import ALL_GROQ_MODELS, TEXT_GENERATION_MODELS, Category, category_of
+from adp_cli.accounting.prices import known_model_ids
 from adp_cli.accounting.tokens import count_tokens
 from tests.support.cli import one_line, run, tsv
 from tests.support.groqstub import DEFAULT_LIVE_MODELS, GroqStub, bad_request

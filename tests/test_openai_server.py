@@ -10,16 +10,13 @@ from collections.abc import Iterator
 
 import groq
 import pytest
+from typer.testing import CliRunner
 
 from adp_cli.errors import ConfigError
-from adp_cli.providers.openai_server import (
-    api_key_from_env,
-    is_unknown_model,
-    looks_like_openai_root,
-    make_client,
-    redact_url,
-    server_label,
-)
+from adp_cli.transports.base import Connection
+from adp_cli.transports.compatible import server_client
+from adp_cli.transports.servers import api_key_from_env, is_unknown_model, looks_like_openai_root, redact_url, server_label
+from tests.support.cli import run
 from tests.support.groqstub import GroqStub, bad_request, model_not_found, server_error
 from tests.support.openaistub import (
     FLAVOURS,
@@ -50,6 +47,10 @@ def no_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def ask(client: groq.Groq, model: str = MODEL) -> groq.types.chat.ChatCompletion:
     return client.chat.completions.create(model=model, messages=MESSAGES, max_tokens=50)  # type: ignore[arg-type]
+
+
+def make_client(url: str, api_key: str | None, timeout: float, max_retries: int, event_hooks: dict | None = None) -> groq.Groq:
+    return server_client(url, api_key, Connection(timeout=timeout, max_retries=max_retries), event_hooks)
 
 
 def client_for(stub: OpenAIStub, api_key: str | None = None, max_retries: int = 2, **hooks: list) -> groq.Groq:
@@ -170,20 +171,34 @@ def test_the_unrouted_sdk_misses_the_server_which_is_no_unknown_model(stub: Open
     assert not is_unknown_model(404, caught.value.body)
 
 
-def test_litellm_cooldown_retry_after_is_honoured(stub: OpenAIStub, no_keys: None) -> None:
+def test_litellm_cooldown_retry_after_is_waited_out_by_the_run(cli: CliRunner, stub: OpenAIStub, no_keys: None) -> None:
+    """The SDK leaves a 429 to adp's scheduler, which waits the proxy's ``retry-after``."""
     stub.enqueue(litellm_cooldown(WAIT, MODEL))
 
     started = time.perf_counter()
-    completion = ask(client_for(stub))
+    result = run(cli, "casual", "--genre", "Rock", "--base-url", stub.api_url, "-m", MODEL, "-q")
 
-    assert completion.model == MODEL
+    assert result.exit_code == 0, result.stderr
     assert time.perf_counter() - started >= WAIT
-    assert [r.headers["x-stainless-retry-count"] for r in stub.chat_requests] == ["0", "1"]
+    assert len(stub.chat_requests) == 2
 
 
-def test_relayed_llm_provider_retry_after_is_honoured_and_seen_by_later_hooks(stub: OpenAIStub, no_keys: None) -> None:
-    seen: list[str | None] = []
+def test_an_upstream_rate_limit_relayed_by_litellm_is_waited_out_by_the_run(cli: CliRunner, stub: OpenAIStub, no_keys: None) -> None:
     stub.enqueue(litellm_upstream_rate_limited(WAIT, MODEL))
+
+    started = time.perf_counter()
+    result = run(cli, "casual", "--genre", "Rock", "--base-url", stub.api_url, "-m", MODEL, "-q")
+
+    assert result.exit_code == 0, result.stderr
+    assert time.perf_counter() - started >= WAIT
+    assert len(stub.chat_requests) == 2
+
+
+def test_a_relayed_retry_after_on_a_5xx_is_honoured_by_the_sdk_and_seen_by_later_hooks(stub: OpenAIStub, no_keys: None) -> None:
+    seen: list[str | None] = []
+    relayed = litellm_upstream_rate_limited(WAIT, MODEL)
+    relayed.status = 503
+    stub.enqueue(relayed)
 
     started = time.perf_counter()
     ask(client_for(stub, response=[lambda response: seen.append(response.headers.get("retry-after"))]))
@@ -322,7 +337,7 @@ def test_a_refused_url_is_reported_without_its_password() -> None:
 
 
 def test_importing_the_module_loads_neither_groq_nor_httpx() -> None:
-    code = "import sys, adp_cli.providers.openai_server; print(sorted({'groq', 'httpx'} & set(sys.modules)))"
+    code = "import sys, adp_cli.transports.servers; print(sorted({'groq', 'httpx'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert result.stdout.strip() == "[]"

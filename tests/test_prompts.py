@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from adp_cli import messages
+from adp_cli.tasks import messages
 from adp_cli.accounting.tokens import count_tokens
 from adp_cli.errors import ConfigError
-from adp_cli.messages import (
+from adp_cli.tasks.messages import (
     BPM_PROMPT,
     CASUAL_PROMPT,
     PHRASE_PROMPT,
@@ -24,7 +24,7 @@ from adp_cli.messages import (
     structure_messages,
     style_instruction,
 )
-from adp_cli.wizard import (
+from adp_cli.tasks.wizard import (
     BpmEstimationInput,
     build_music_data_string,
     build_structured_json,

@@ -191,17 +191,14 @@ def test_ctrl_c_ends_a_waiting_run_within_a_second(bpm_replies: GroqStub, tmp_pa
 
 
 def test_the_progress_line_says_what_the_run_waits_for() -> None:
-    """The batch progress shows the pace and the wait the core reports in its pulses."""
-    from rich.console import Console
-    from rich.progress import Progress
+    """The batch progress shows the pace and the wait the run reports while it waits."""
+    from adp_cli.dispatch.scheduler import Waiting
+    from adp_cli.output.live import live
+    from adp_cli.output.view import View
 
-    from adp_cli import render
-    from adp_cli.batch import Pulse
-    from adp_cli.ratelimits import Waiting
-
-    progress = Progress(console=Console(file=open(os.devnull, "w", encoding="utf-8")))  # noqa: SIM115
-    shown = render._Progress(progress)
-    shown.pulse(Pulse([Waiting(BPM_MODEL, "TPM", 12.2), Waiting(FAST, "RPM", 40.0)]))
-    assert progress.tasks[0].fields["waiting"] == "waiting 12 s for llama-3.3-70b-versatile TPM"
-    shown.pulse(Pulse([]))
-    assert progress.tasks[0].fields["waiting"] == ""
+    with live(View(), job=False) as sink:
+        sink.waiting([Waiting(BPM_MODEL, "TPM", 12.2), Waiting(FAST, "RPM", 40.0)])
+        progress = sink._items
+        assert progress.tasks[0].fields["waiting"] == "waiting 12 s for llama-3.3-70b-versatile TPM"
+        sink.waiting([])
+        assert progress.tasks[0].fields["waiting"] == ""

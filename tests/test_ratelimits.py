@@ -6,26 +6,27 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import datetime
 
 import groq
 import pytest
 from groq import Groq
 
-from adp_cli.errors import AdpError, ExitStatus, GenerationError, RateLimited, RateLimitStop
-from adp_cli.ratelimits import (
-    Cancelled,
+from adp_cli.dispatch.scheduler import Cancelled, Scheduler, Waiting, send_with
+from adp_cli.errors import AdpError, ExitStatus, GenerationError, RateLimitStop
+from adp_cli.transports.base import Connection
+from adp_cli.transports.sdk import make_client
+from adp_cli.transports.signals import (
+    RateLimited,
     RateLimitHeaders,
-    Scheduler,
-    Waiting,
     parse_duration,
     parse_headers,
     parse_signal,
     rate_limited_from,
-    send_with,
 )
 from tests.support.groqstub import GroqStub, Reply
 from tests.support.ratelimits import ModelLimits, RateLimiter, capacity_exceeded, refusal
@@ -244,35 +245,37 @@ class Outcome:
     elapsed: float = 0.0
 
 
-def sdk_client(stub: GroqStub, scheduler: Scheduler, max_retries: int = 2) -> Groq:
-    """The SDK as adp wires it: the scheduler's hook sees every reply."""
-    hooks = {"response": [scheduler.response_hook]}
-    return Groq(
-        api_key="gsk_test",
-        base_url=stub.base_url,
-        max_retries=max_retries,
-        http_client=groq.DefaultHttpxClient(event_hooks=hooks),
-    )
+def sdk_client(stub: GroqStub, max_retries: int = 2) -> Groq:
+    """The SDK client as adp makes it: it leaves refused requests to the scheduler."""
+    return make_client(Connection(max_retries=max_retries), "gsk_test", base_url=stub.base_url)
 
 
-def sender(client: Groq, content: str) -> Callable[[str], str]:
-    """``send(model)`` as the core will write it: SDK refusals become ``RateLimited``."""
+@dataclass(frozen=True)
+class Sent:
+    """What a send returns to ``send_with``: the model that answered, and the reply's headers."""
 
-    def send(model: str) -> str:
+    model: str
+    headers: Mapping[str, str]
+
+
+def sender(client: Groq, content: str, **extra: Any) -> Callable[[str], Sent]:
+    """``send(model)`` as the transports write it: SDK refusals become ``RateLimited``."""
+
+    def send(model: str) -> Sent:
         try:
-            reply = client.chat.completions.create(model=model, messages=[{"role": "user", "content": content}])
+            raw = client.chat.completions.with_raw_response.create(model=model, messages=[{"role": "user", "content": content}], **extra)
         except groq.APIStatusError as error:
             limited = rate_limited_from(error, model)
             if limited is None:
                 raise
             raise limited from error
-        return reply.model
+        return Sent(raw.parse().model, raw.headers)
 
     return send
 
 
 def run_batch(
-    scheduler: Scheduler, models: str | Sequence[str], items: int, threads: int, send: Callable[[str], str], tokens: int
+    scheduler: Scheduler, models: str | Sequence[str], items: int, threads: int, send: Callable[[str], Sent], tokens: int
 ) -> Outcome:
     """``items`` requests over ``threads`` workers, each through ``send_with``."""
     outcome = Outcome()
@@ -280,7 +283,7 @@ def run_batch(
 
     def one(_: int) -> None:
         try:
-            model = send_with(scheduler, models, tokens, send)
+            model = send_with(scheduler, models, tokens, send).model
         except RateLimitStop as stop:
             with lock:
                 outcome.stops.append(stop)
@@ -312,7 +315,7 @@ def test_rpm_bound_batch_learns_the_pace_from_few_refusals(stub: GroqStub) -> No
     scheduler = Scheduler()
     content = "x" * 400  # 100 tokens: 30 requests cost 3000 of 6000, so RPM binds
 
-    outcome = run_batch(scheduler, SMALL, 100, 8, sender(sdk_client(stub, scheduler), content), 100)
+    outcome = run_batch(scheduler, SMALL, 100, 8, sender(sdk_client(stub), content), 100)
 
     assert (outcome.done, outcome.stops) == (100, [])
     assert limiter.stats(SMALL).answered == 100
@@ -324,7 +327,7 @@ def test_rpm_hint_paces_from_the_first_request(stub: GroqStub) -> None:
     limiter = RateLimiter(minute=0.6).attach(stub)
     scheduler = Scheduler(rpm=30)
 
-    outcome = run_batch(scheduler, SMALL, 80, 8, sender(sdk_client(stub, scheduler), "x" * 400), 100)
+    outcome = run_batch(scheduler, SMALL, 80, 8, sender(sdk_client(stub), "x" * 400), 100)
 
     assert outcome.done == 80
     assert limiter.refused <= 1  # nothing to learn; at most a rare timing slip
@@ -335,7 +338,7 @@ def test_tpm_bound_batch_is_paced_from_the_headers_alone() -> None:
         limiter = RateLimiter(minute=0.3).attach(stub)
         scheduler = Scheduler()
 
-        outcome = run_batch(scheduler, SMALL, 60, 8, sender(sdk_client(stub, scheduler), "x" * 1600), 400)
+        outcome = run_batch(scheduler, SMALL, 60, 8, sender(sdk_client(stub), "x" * 1600), 400)
 
     assert outcome.done == 60
     assert limiter.refused <= 1
@@ -347,7 +350,7 @@ def test_spent_daily_request_budget_stops_the_model_and_nothing_more_is_sent(stu
     limiter = RateLimiter(minute=0.6, limits=limits).attach(stub)
     scheduler = Scheduler()
 
-    outcome = run_batch(scheduler, SMALL, 40, 4, sender(sdk_client(stub, scheduler), "x" * 40), 10)
+    outcome = run_batch(scheduler, SMALL, 40, 4, sender(sdk_client(stub), "x" * 40), 10)
 
     sent = len(stub.chat_requests)
     assert 20 - 4 <= outcome.done <= 20
@@ -367,7 +370,7 @@ def test_daily_token_refusal_stops_the_model_at_once(stub: GroqStub) -> None:
     scheduler = Scheduler()
 
     started = time.perf_counter()
-    outcome = run_batch(scheduler, SMALL, 30, 4, sender(sdk_client(stub, scheduler), "x" * 40), 10)
+    outcome = run_batch(scheduler, SMALL, 30, 4, sender(sdk_client(stub), "x" * 40), 10)
 
     # 112 tokens a reply, 10 charged up front: the 9th still fits, so do those in flight with it
     assert 9 <= outcome.done == limiter.stats(SMALL).answered <= 12
@@ -381,7 +384,7 @@ def test_a_wait_past_max_wait_stops_instead_of_sleeping(stub: GroqStub) -> None:
     scheduler = Scheduler(max_wait=0.1)
 
     started = time.perf_counter()
-    outcome = run_batch(scheduler, SMALL, 40, 4, sender(sdk_client(stub, scheduler), "x" * 40), 10)
+    outcome = run_batch(scheduler, SMALL, 40, 4, sender(sdk_client(stub), "x" * 40), 10)
 
     assert 30 <= outcome.done < 40
     assert {(stop.limit, stop.wait is not None) for stop in outcome.stops} == {("RPM", True)}
@@ -392,7 +395,7 @@ def test_a_wait_past_max_wait_stops_instead_of_sleeping(stub: GroqStub) -> None:
 def test_cancel_wakes_every_waiting_worker_within_a_second(stub: GroqStub) -> None:
     RateLimiter(minute=300).attach(stub)  # after the burst of 30, one request per 10 s
     scheduler = Scheduler()
-    send = sender(sdk_client(stub, scheduler), "x" * 40)
+    send = sender(sdk_client(stub), "x" * 40)
     for _ in range(30):
         send_with(scheduler, SMALL, 10, send)
     cancelled: list[float] = []
@@ -427,7 +430,7 @@ def test_models_are_paced_independently(stub: GroqStub) -> None:
     limits = {SMALL: ModelLimits(rpm=4, tpm=6000, rpd=14_400, tpd=500_000)}
     RateLimiter(minute=30, limits=limits).attach(stub)  # SMALL: one request per 7.5 s after 4
     scheduler = Scheduler()
-    send = sender(sdk_client(stub, scheduler), "x" * 40)
+    send = sender(sdk_client(stub), "x" * 40)
     for _ in range(4):
         send_with(scheduler, SMALL, 10, send)
     held = threading.Thread(target=lambda: _cancelled_quietly(scheduler, SMALL, send), daemon=True)
@@ -443,7 +446,7 @@ def test_models_are_paced_independently(stub: GroqStub) -> None:
     assert not held.is_alive()
 
 
-def _cancelled_quietly(scheduler: Scheduler, model: str, send: Callable[[str], str]) -> None:
+def _cancelled_quietly(scheduler: Scheduler, model: str, send: Callable[[str], Sent]) -> None:
     with contextlib.suppress(Cancelled):
         send_with(scheduler, model, 10, send)
 
@@ -462,7 +465,7 @@ def test_a_pool_spreads_over_its_models_and_beats_one_model(stub: GroqStub) -> N
     limiter = RateLimiter(minute=0.6, limits=limits).attach(stub)
     scheduler = Scheduler()
 
-    outcome = run_batch(scheduler, POOL, 140, 8, sender(sdk_client(stub, scheduler), "x" * 40), 10)
+    outcome = run_batch(scheduler, POOL, 140, 8, sender(sdk_client(stub), "x" * 40), 10)
 
     assert outcome.done == 140
     assert all(outcome.models.count(model) >= 10 for model in POOL)
@@ -477,7 +480,7 @@ def test_a_pool_with_an_rpm_hint_spreads_without_refusals(stub: GroqStub) -> Non
     limiter = RateLimiter(minute=0.6, limits=limits).attach(stub)
     scheduler = Scheduler(rpm=10)
 
-    outcome = run_batch(scheduler, POOL, 140, 8, sender(sdk_client(stub, scheduler), "x" * 40), 10)
+    outcome = run_batch(scheduler, POOL, 140, 8, sender(sdk_client(stub), "x" * 40), 10)
 
     assert outcome.done == 140
     assert limiter.refused <= 2
@@ -488,7 +491,7 @@ def test_a_pool_moves_on_when_one_model_is_spent(stub: GroqStub) -> None:
     RateLimiter(minute=0.6, limits=limits).attach(stub)
     scheduler = Scheduler()
 
-    outcome = run_batch(scheduler, [LARGE, SMALL], 40, 4, sender(sdk_client(stub, scheduler), "x" * 40), 10)
+    outcome = run_batch(scheduler, [LARGE, SMALL], 40, 4, sender(sdk_client(stub), "x" * 40), 10)
 
     assert (outcome.done, outcome.stops) == (40, [])
     assert outcome.models.count(LARGE) <= 3
@@ -503,7 +506,7 @@ def test_every_pool_model_spent_raises_the_stop_that_resets_first(stub: GroqStub
     RateLimiter(minute=0.6, day=100, limits=limits).attach(stub)
     scheduler = Scheduler()
 
-    outcome = run_batch(scheduler, [SMALL, LARGE], 10, 1, sender(sdk_client(stub, scheduler), "x" * 40), 10)
+    outcome = run_batch(scheduler, [SMALL, LARGE], 10, 1, sender(sdk_client(stub), "x" * 40), 10)
 
     assert outcome.done == 4
     assert len(outcome.stops) == 6
@@ -515,7 +518,7 @@ def test_headroom_falls_with_use_and_available_orders_by_it(stub: GroqStub) -> N
     clock = ManualClock()  # server and client stand still: no refill blurs the figures
     RateLimiter(minute=60, clock=clock).attach(stub)
     scheduler = Scheduler(clock=clock)
-    send = sender(sdk_client(stub, scheduler), "x" * 40)
+    send = sender(sdk_client(stub), "x" * 40)
     for _ in range(15):
         send_with(scheduler, SMALL, 10, send)
 
@@ -524,9 +527,9 @@ def test_headroom_falls_with_use_and_available_orders_by_it(stub: GroqStub) -> N
     assert scheduler.available([SMALL, LARGE]) == [LARGE, SMALL]
 
 
-def test_sdk_does_not_resend_a_refusal_itself_when_the_scheduler_listens(stub: GroqStub) -> None:
-    scheduler = Scheduler()
-    client = sdk_client(stub, scheduler, max_retries=2)
+def test_sdk_does_not_resend_a_refusal_itself_the_scheduler_holds_the_model(stub: GroqStub) -> None:
+    scheduler = Scheduler(max_wait=1.0)
+    client = sdk_client(stub, max_retries=2)
     stub.enqueue(tpm_refusal(2.0))
 
     started = time.perf_counter()
@@ -538,16 +541,17 @@ def test_sdk_does_not_resend_a_refusal_itself_when_the_scheduler_listens(stub: G
     assert len(stub.chat_requests) == 1
     assert isinstance(limited, RateLimited) and isinstance(limited, GenerationError)
     assert (limited.signal.limit, limited.signal.wait) == ("TPM", pytest.approx(2.0))
+    scheduler.refused(SMALL, limited.signal, 1)
     assert scheduler.headroom(SMALL) == 0.0  # held for the wait it named
 
 
 def test_refused_request_is_sent_again_after_the_named_wait(stub: GroqStub) -> None:
     scheduler = Scheduler()
-    send = sender(sdk_client(stub, scheduler), "x" * 40)
+    send = sender(sdk_client(stub), "x" * 40)
     stub.enqueue(tpm_refusal(0.3), tpm_refusal(0.3))
 
     started = time.perf_counter()
-    model = send_with(scheduler, SMALL, 10, send)
+    model = send_with(scheduler, SMALL, 10, send).model
 
     assert model == SMALL
     assert len(stub.chat_requests) == 3
@@ -556,7 +560,7 @@ def test_refused_request_is_sent_again_after_the_named_wait(stub: GroqStub) -> N
 
 def test_flex_capacity_498_is_waited_out_with_back_off(stub: GroqStub) -> None:
     scheduler = Scheduler()
-    send = sender(sdk_client(stub, scheduler), "x" * 40)
+    send = sender(sdk_client(stub), "x" * 40)
     stub.enqueue(capacity_exceeded())
 
     started = time.perf_counter()
@@ -568,7 +572,7 @@ def test_flex_capacity_498_is_waited_out_with_back_off(stub: GroqStub) -> None:
 
 def test_a_refusal_whose_wait_is_past_max_wait_stops_at_once(stub: GroqStub) -> None:
     scheduler = Scheduler(max_wait=5)
-    send = sender(sdk_client(stub, scheduler), "x" * 40)
+    send = sender(sdk_client(stub), "x" * 40)
     stub.enqueue(tpm_refusal(30))
 
     with pytest.raises(RateLimitStop) as caught:
@@ -589,19 +593,17 @@ def tpm_headers(remaining: int, reset: str) -> dict[str, str]:
 def test_the_newest_reply_may_raise_the_mirror_an_unknown_one_only_lowers_it() -> None:
     clock = ManualClock()
     scheduler = Scheduler(clock=clock)
-    scheduler.observe(SMALL, 200, tpm_headers(400, "6s"))  # 600 used refill in 6 s: a 10 s window
+    scheduler.observe(SMALL, tpm_headers(400, "6s"))  # 600 used refill in 6 s: a 10 s window
     assert scheduler.headroom(SMALL) == pytest.approx(0.4)
 
     first = scheduler.admit(SMALL, 100)
     second = scheduler.admit(SMALL, 100)
-    scheduler.observe(SMALL, 200, tpm_headers(700, "3s"))  # this thread holds `second`: the newest
+    scheduler.observe(SMALL, tpm_headers(700, "3s"), second)  # the reply to `second`: the newest
 
     assert scheduler.headroom(SMALL) == pytest.approx(0.7)  # the server refunded what it reserved
-    other_thread = threading.Thread(target=lambda: scheduler.observe(SMALL, 200, tpm_headers(900, "1s")))
-    other_thread.start()
-    other_thread.join()
+    scheduler.observe(SMALL, tpm_headers(900, "1s"))
     assert scheduler.headroom(SMALL) == pytest.approx(0.7)  # a reply of unknown age: not believed up
-    scheduler.observe(SMALL, 200, tpm_headers(650, "3.5s"))
+    scheduler.observe(SMALL, tpm_headers(650, "3.5s"), second)
     assert scheduler.headroom(SMALL) == pytest.approx(0.65)  # ... but always down
     clock.now += 1.0
     assert scheduler.headroom(SMALL) == pytest.approx(0.75)  # 100 tokens a second refill
@@ -616,15 +618,7 @@ def test_refunds_of_reserved_answer_budgets_keep_the_pace() -> None:
     with GroqStub(latency=0.02, prompt_tokens=100, completion_tokens=12) as stub:
         limiter = RateLimiter(minute=0.3, reserve_max_tokens=True).attach(stub)
         scheduler = Scheduler()
-        client = sdk_client(stub, scheduler)
-
-        def send(model: str) -> str:
-            try:
-                messages = [{"role": "user", "content": "x" * 40}]
-                return client.chat.completions.create(model=model, messages=messages, max_tokens=1000).model  # type: ignore[arg-type]
-            except groq.APIStatusError as error:
-                raise (rate_limited_from(error, model) or error) from error
-
+        send = sender(sdk_client(stub), "x" * 40, max_tokens=1000)
         outcome = run_batch(scheduler, SMALL, 60, 8, send, 1010)
 
     assert outcome.done == 60
@@ -634,9 +628,10 @@ def test_refunds_of_reserved_answer_budgets_keep_the_pace() -> None:
 
 def test_odd_headers_teach_nothing_and_break_nothing() -> None:
     scheduler = Scheduler()
-    scheduler.observe(SMALL, 200, {"x-ratelimit-limit-tokens": "lots", "x-ratelimit-reset-tokens": "soon"})
-    scheduler.observe(SMALL, 429, {}, "<html>busy</html>")
+    scheduler.observe(SMALL, {"x-ratelimit-limit-tokens": "lots", "x-ratelimit-reset-tokens": "soon"})
+    html = parse_signal(429, {}, "<html>busy</html>")
 
+    assert (html.limit, html.wait) == (None, None)
     assert scheduler.headroom(SMALL) == 1.0
     ticket = scheduler.admit(SMALL, 10)
     assert ticket.model == SMALL
@@ -649,7 +644,7 @@ def test_waiting_names_the_token_budget_when_tokens_bind() -> None:
         "x-ratelimit-remaining-tokens": "0",
         "x-ratelimit-reset-tokens": "10s",
     }
-    scheduler.observe(SMALL, 200, headers)
+    scheduler.observe(SMALL, headers)
     seen: list[list[Waiting]] = []
     waiter = threading.Thread(target=lambda: _cancelled_admit(scheduler, SMALL, 500))
     waiter.start()

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from adp_cli.accounting.catalog import REASONING_CHOICES, TEXT_GENERATION_MODELS, Category, category_of, known_model_ids
+from adp_cli.accounting.catalog import REASONING_CHOICES, TEXT_GENERATION_MODELS, Category, category_of
+from adp_cli.accounting.prices import known_model_ids
 from adp_cli.errors import UsageError
-from adp_cli.options import ReasoningLevel
-from adp_cli.tasks import Settings
+from adp_cli.cli.options import ReasoningLevel
+from adp_cli.tasks.settings import Settings
 from tests.support.cli import one_line, run
 from tests.support.groqstub import GroqStub, Recorded
 

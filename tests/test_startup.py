@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adp_cli.cli import app
-from adp_cli.providers import chat
+from adp_cli.transports import groq as groq_transport
 from tests.support.groqstub import GroqStub
 
 FAST = "llama-3.1-8b-instant"
@@ -38,19 +38,19 @@ def collector_off() -> Iterator[None]:
 def collector_at_send(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether the collector was on as each request went out."""
     seen: list[bool] = []
-    send = chat.complete
+    send = groq_transport.chat
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         seen.append(gc.isenabled())
         return send(*args, **kwargs)
 
-    monkeypatch.setattr(chat, "complete", recording)
+    monkeypatch.setattr(groq_transport, "chat", recording)
     return seen
 
 
 def test_the_console_script_starts_with_the_collector_off() -> None:
     (script,) = [entry for entry in metadata.entry_points(group="console_scripts") if entry.name == "adp"]
-    probe = "import gc, adp_cli.cli as cli, adp_cli.__main__ as entry; cli.main = lambda: print(gc.isenabled()); entry.main()"
+    probe = "import gc, adp_cli.cli.program as cli, adp_cli.__main__ as entry; cli.main = lambda: print(gc.isenabled()); entry.main()"
 
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
 

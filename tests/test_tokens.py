@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from adp_cli.accounting import tokens
 from adp_cli.accounting.tokens import count_tokens
 from adp_cli.errors import ConfigError
-from adp_cli.messages import STYLE_INSTRUCTIONS
+from adp_cli.tasks.messages import STYLE_INSTRUCTIONS
 
 PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from adp_cli.errors import InputError
-from adp_cli.results import BpmEstimationResult, GenerationResult
-from adp_cli.wizard import (
+from adp_cli.tasks.results import BpmEstimationResult, GenerationResult
+from adp_cli.tasks.wizard import (
     BpmEstimationInput,
     Genre,
     Instrumentation,

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from adp_cli.accounting import catalog, ledger
+from adp_cli.accounting import billing, catalog, ledger, prices
 from adp_cli.accounting.tokens import count_tokens
+from adp_cli.documents import MAX_DOCUMENT_BYTES, stdin_bytes
 from adp_cli.errors import InputError, UsageError
-from adp_cli.inputs import MAX_DOCUMENT_BYTES, stdin_bytes
 
 
 def text_tokens(text: str | None, file: Path | None, tokens: int | None) -> int:
@@ -50,10 +50,10 @@ def cost_rows(tokens: int, output_tokens: int, model: str | None) -> list[dict[s
     if model is not None:
         models = [model]
     else:
-        models = [m for m in catalog.known_model_ids() if catalog.category_of(m) is catalog.Category.TEXT]
+        models = [m for m in prices.known_model_ids() if catalog.category_of(m) is catalog.Category.TEXT]
     rows = []
     for name in models:
-        price = catalog.price_of(name)
+        price = prices.price_of(name)
         if price is None:
             raise UsageError(f"no price known for model {name!r}; see `adp models` or set ADP_PRICES_FILE")
         rows.append(
@@ -63,7 +63,7 @@ def cost_rows(tokens: int, output_tokens: int, model: str | None) -> list[dict[s
                 "output_price": price.output,
                 "unit": price.unit,
                 "source": price.source,
-                "cost_usd": catalog.usage_cost(tokens, output_tokens, name),
+                "cost_usd": billing.cost(price, tokens, output_tokens),
             }
         )
     return sorted(rows, key=lambda row: (row["cost_usd"], row["model"]))
@@ -123,6 +123,17 @@ class Day:
     day: date
     requests: int
     cost_usd: float
+
+
+@dataclass(frozen=True)
+class Chart:
+    """``adp cost --ledger --chart``: every day of the span, oldest first."""
+
+    days: list[Day]
+
+
+def chart(days: int | None = None) -> Chart:
+    return Chart(daily_spending(days))
 
 
 def daily_spending(days: int | None = None) -> list[Day]:

@@ -1,31 +1,31 @@
 """``adp casual|structure|bpm`` as one library call: read the input, then answer one item, show a
-dry run, or stream a batch."""
+dry run, stream a batch, or run a Batch API job; the result is a typed report that carries the
+process's exit status."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from adp_cli.dispatch.dispatcher import Dispatcher
+from adp_cli.documents import Source, open_source
 from adp_cli.errors import UsageError
-from adp_cli.generation import DryRun, dry_run
-from adp_cli.inputs import Source, open_source
-from adp_cli.items import Flags
-from adp_cli.prepared import prepare
-from adp_cli.providers import Connection, open_provider, provider_name
-from adp_cli.providers.groq import GroqProvider
-from adp_cli.results import Result
-from adp_cli.settings import Settings
-from adp_cli.tasks import Task
+from adp_cli.runs.dry_run import DryRun, dry_run
+from adp_cli.runs.oneshot import Answered, answer
+from adp_cli.tasks.items import Flags
+from adp_cli.tasks.settings import Settings
+from adp_cli.tasks.task import Task
+from adp_cli.transports import open_transport, transport_name
+from adp_cli.transports.base import Connection
 
 # A one-shot imports neither the batch runner nor the Batch API engine: they cost a one-shot
 # ~25 ms of its ~380 ms (bench/oneshot.py), so each is imported where its branch begins.
 if TYPE_CHECKING:
-    from adp_cli.batch import Line, Pulse, Totals
-    from adp_cli.batch_api.events import BatchDryRun, BatchRun
+    from adp_cli.runs.batch_api.events import BatchDryRun, JobEnd, JobSink
+    from adp_cli.runs.lines import Totals
 
-    Outcome = Result | DryRun | Generator[Line | Pulse | Totals, None, None] | BatchRun | BatchDryRun
+    Report = Answered | DryRun | Totals | JobEnd | BatchDryRun
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,8 @@ class Request:
     batch_size: int | None = None  # Batch API: requests per batch at most (None: Groq's maximum)
 
 
-def run(request: Request) -> Outcome:
-    """A result for one item, a ``DryRun``, or a batch's lines then its totals."""
+def run(request: Request, sink: JobSink) -> Report:
+    """The command's report; a batch's lines (and a job's events) go to ``sink`` as they come."""
     if request.input is None and not request.flags.any():
         raise UsageError("no input: give a YAML/JSON/JSONL file, - for stdin, or field flags such as --genre")
     source = open_source(request.input)
@@ -56,41 +56,47 @@ def run(request: Request) -> Outcome:
     if request.wait and not request.batch_api:
         raise UsageError("--wait goes with --batch-api (a synchronous run always waits)")
     if request.batch_api:
-        return _batch_api(request, source)
-    provider = open_provider(request.provider, request.connection, settings)
+        return _batch_api(request, source, sink)
+    dispatcher = Dispatcher(open_transport(request.provider, request.connection), request.connection, settings)
     if source.batch:
-        from adp_cli import batch
-        from adp_cli.batch_api.state import job_in_progress, state_path
-
-        if request.dry_run:
-            raise UsageError("--dry-run takes a single item, not a batch")
-        if request.output is not None and job_in_progress(request.output):
-            raise UsageError(
-                f"-o {request.output} has a Batch API job in progress ({state_path(request.output)}); "
-                "finish it (rerun with --batch-api, or `adp batch wait`) before sending its items again"
-            )
-        return batch.run(
-            task, source, request.flags, settings, provider, concurrency=request.concurrency, output=request.output
-        )
+        return _stream(request, source, dispatcher, sink)
     if request.output is not None:
         raise UsageError(
             "--output/-o is for batches (JSON Lines or a JSON array); for one item, redirect stdout instead"
         )
     item = task.parse(next(source.documents, {}), request.flags)
     if request.dry_run:
-        return dry_run(task, item, settings, provider)
-    provider.start()
-    return provider.answer(prepare(task, item, settings))
+        return dry_run(task, item, settings, dispatcher)
+    return answer(task, item, settings, dispatcher)
 
 
-def _batch_api(request: Request, source: Source) -> BatchRun | BatchDryRun:
+def _stream(request: Request, source: Source, dispatcher: Dispatcher, sink: JobSink) -> Totals:
+    from adp_cli.process import long_running
+    from adp_cli.runs import stream
+    from adp_cli.runs.batch_api.state import job_in_progress, state_path
+
+    if request.dry_run:
+        raise UsageError("--dry-run takes a single item, not a batch")
+    if request.output is not None and job_in_progress(request.output):
+        raise UsageError(
+            f"-o {request.output} has a Batch API job in progress ({state_path(request.output)}); "
+            "finish it (rerun with --batch-api, or `adp batch wait`) before sending its items again"
+        )
+    long_running()
+    return stream.run(
+        request.task, source, request.flags, request.settings, dispatcher, sink, concurrency=request.concurrency, output=request.output
+    )
+
+
+def _batch_api(request: Request, source: Source, sink: JobSink) -> JobEnd | BatchDryRun:
     """``--batch-api``: a job from the state file beside ``-o``, or its dry-run estimate (the
     engine is imported only here: a one-shot must not pay for it)."""
-    from adp_cli.batch_api import estimate, job
-    from adp_cli.batch_api.request_files import MAX_REQUESTS, Limits
+    from adp_cli.process import long_running
+    from adp_cli.runs.batch_api import estimate, job
+    from adp_cli.runs.batch_api.request_files import MAX_REQUESTS, Limits
 
-    chosen = provider_name(request.provider, request.connection)
-    if chosen != GroqProvider.name:
+    chosen = transport_name(request.provider, request.connection)
+    if chosen != "groq":
         raise UsageError(f"--batch-api is Groq's Batch API; it cannot run with --provider {chosen}")
     if not source.batch:
         raise UsageError("--batch-api takes a batch: a .jsonl file or a JSON array")
@@ -98,7 +104,8 @@ def _batch_api(request: Request, source: Source) -> BatchRun | BatchDryRun:
         raise UsageError(f"--batch-size {request.batch_size}: Groq takes 1 to {MAX_REQUESTS} requests per batch")
     limits = Limits(max_requests=request.batch_size or MAX_REQUESTS)
     if request.dry_run:
-        return estimate.dry_run(request.task, source, request.flags, request.settings, limits)
+        dispatcher = job.dispatcher_for(request.connection, request.settings)
+        return estimate.dry_run(request.task, source, request.flags, request.settings, limits, dispatcher)
     if request.output is None:
         raise UsageError("--batch-api needs -o FILE: its results arrive later, and the job's state is kept beside that file")
     spec = job.JobSpec(
@@ -111,4 +118,5 @@ def _batch_api(request: Request, source: Source) -> BatchRun | BatchDryRun:
         wait=request.wait,
         limits=limits,
     )
-    return job.run(spec, source, request.connection)
+    long_running()
+    return job.run(spec, source, request.connection, sink)

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from adp_cli.accounting import catalog
+from adp_cli.accounting import catalog, prices
 from adp_cli.errors import UsageError
-from adp_cli.providers import Connection, open_provider, provider_name
-from adp_cli.providers.chat import ChatProvider
-from adp_cli.providers.compatible import CompatibleProvider
-from adp_cli.settings import Settings
+from adp_cli.transports import open_transport
+from adp_cli.transports.base import Connection
+
+
+@dataclass(frozen=True)
+class ModelsReport:
+    """``adp models``: a row per model; ``live`` when the server's list was asked."""
+
+    rows: list[dict[str, Any]]
+    live: bool = False
+
+
+def models(category: str | None = None, live: Connection | None = None, provider: str | None = None) -> ModelsReport:
+    return ModelsReport(model_rows(category, live, provider), live is not None)
 
 
 def model_rows(category: str | None = None, live: Connection | None = None, provider: str | None = None) -> list[dict[str, Any]]:
@@ -21,19 +31,19 @@ def model_rows(category: str | None = None, live: Connection | None = None, prov
     OpenAI-compatible server, the rows are what that server serves (its random pool).
     """
     wanted = _category(category)
-    rows = _live_rows(live, provider) if live is not None else [_row(model, None) for model in catalog.known_model_ids()]
+    rows = _live_rows(live, provider) if live is not None else [_row(model, None) for model in prices.known_model_ids()]
     return [row for row in rows if wanted is None or row["category"] == wanted]
 
 
 def _live_rows(connection: Connection, provider: str | None) -> list[dict[str, Any]]:
-    server = open_provider(provider_name(provider, connection), connection, Settings())
-    if not isinstance(server, ChatProvider):
+    server = open_transport(provider, connection)
+    if not server.remote:
         raise UsageError("--live asks a server; the offline provider has none")
-    served = server.live_models()
-    if isinstance(server, CompatibleProvider):
-        return [_server_row(model, owner) for model, owner in served]
-    known = catalog.known_model_ids()
-    ids = {model for model, _ in served}
+    served = server.served()
+    if not server.groq_catalog:
+        return [_server_row(model.id, model.owner) for model in served]
+    known = prices.known_model_ids()
+    ids = {model.id for model in served}
     status = {model: "live" if model in ids else "gone" for model in known}
     status |= {model: "new" for model in sorted(ids - set(known))}
     return [_row(model, live) for model, live in status.items()]
@@ -49,7 +59,7 @@ def _category(name: str | None) -> str | None:
 
 
 def _row(model: str, live: str | None) -> dict[str, Any]:
-    price = catalog.price_of(model)
+    price = prices.price_of(model)
     row: dict[str, Any] = {
         "id": model,
         "enum": catalog.enum_name_of(model),
@@ -66,7 +76,7 @@ def _row(model: str, live: str | None) -> dict[str, Any]:
 def _server_row(model: str, owner: str) -> dict[str, Any]:
     """A model an OpenAI-compatible server serves: free unless ADP_PRICES_FILE prices it, and in
     the random pool, since a random pick there comes from the server's own list."""
-    price = catalog.override_price(model) or catalog.Price(0.0, 0.0, catalog.TOKENS, "local (free)")
+    price = prices.override_price(model) or prices.FREE
     return {
         "id": model,
         "enum": "",

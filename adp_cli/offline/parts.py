@@ -24,7 +24,7 @@ from adp_cli.offline.grammar import (
     with_noun,
 )
 from adp_cli.offline.words import drive
-from adp_cli.wizard import Instrumentation, Vocals, WizardData
+from adp_cli.tasks.wizard import Instrumentation, Vocals, WizardData
 
 # Instrument names that take no article: 'shimmering percussion', not 'a shimmering percussion'.
 _MASS_NOUNS = frozenset({"percussion", "brass", "noise", "feedback", "programming", "ambience", "foley"})

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from adp_cli.offline.grammar import join_list, sentence, slashed, stack, with_article, with_noun
 from adp_cli.offline.parts import Instrument, Level, Parts, Section, parts_of
 from adp_cli.offline.registers import Register
-from adp_cli.wizard import WizardData
+from adp_cli.tasks.wizard import WizardData
 
 
 @dataclass(frozen=True)

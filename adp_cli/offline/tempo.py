@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from adp_cli.offline.words import drive
 from adp_cli.scales import clamp_bpm
-from adp_cli.wizard import BpmEstimationInput
+from adp_cli.tasks.wizard import BpmEstimationInput
 
 logger = logging.getLogger("adp")
 

@@ -1,0 +1,159 @@
+"""Every command-line option, declared once; commands list the ones they take.
+
+Only typer and the standard library are imported here: ``adp --help`` must stay fast, so the
+core's types (Flags, Settings, Connection) are built from these values inside the commands.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from adp_cli.scales import POETIC_LEVEL_MAX, POETIC_LEVEL_MIN
+
+
+class ServiceTier(str, Enum):
+    on_demand = "on_demand"
+    flex = "flex"
+    auto = "auto"
+
+
+class ReasoningLevel(str, Enum):
+    """``--reasoning``: the catalog's REASONING_CHOICES (a test keeps the two equal)."""
+
+    low = "low"
+    medium = "medium"
+    high = "high"
+    default = "default"
+
+
+def complete_provider(incomplete: str) -> list[str]:
+    """Tab completion for ``--provider``: the transports adp has."""
+    from adp_cli.transports import TRANSPORTS
+
+    return [name for name in TRANSPORTS if name.startswith(incomplete)]
+
+
+def complete_format(incomplete: str) -> list[str]:
+    from adp_cli.output.formats import FORMATS
+
+    return [name for name in FORMATS if name.startswith(incomplete)]
+
+
+def complete_model(incomplete: str) -> list[tuple[str, str]]:
+    """Tab completion for a generation's ``-m``: ``random`` and the text models, with a hint."""
+    from adp_cli.accounting import catalog
+
+    pool = {model.value for model in catalog.TEXT_GENERATION_MODELS}
+    texts = [model for model in _model_ids() if catalog.category_of(model) is catalog.Category.TEXT]
+    hints = [("random", "a model from the random pool")]
+    for model in texts:
+        notes = ["random pool" if model in pool else "", "reasoning" if model in catalog.REASONING else ""]
+        hints.append((model, ", ".join(["text", *filter(None, notes)])))
+    return [(value, hint) for value, hint in hints if value.startswith(incomplete)]
+
+
+def complete_priced_model(incomplete: str) -> list[tuple[str, str]]:
+    """Tab completion for ``adp cost -m``: every model adp can price, with its category."""
+    from adp_cli.accounting import catalog
+
+    return [(model, catalog.category_of(model).value) for model in _model_ids() if model.startswith(incomplete)]
+
+
+def _model_ids() -> list[str]:
+    """The catalog's ids; a broken ADP_PRICES_FILE must not spill a traceback into the shell."""
+    from adp_cli.accounting import catalog
+    from adp_cli.accounting.prices import known_model_ids
+    from adp_cli.errors import AdpError
+
+    try:
+        return known_model_ids()
+    except AdpError:
+        return [model.value for model in catalog.ALL_GROQ_MODELS]
+
+
+# Item: where the items come from, and the field flags that override theirs.
+InputArg = Annotated[Optional[str], typer.Argument(metavar="INPUT", help="YAML/JSON/JSONL file, or - for stdin.", show_default=False)]
+GenreOpt = Annotated[Optional[str], typer.Option("--genre", metavar="TEXT", help="Primary genre.")]
+SubgenreOpt = Annotated[list[str], typer.Option("--subgenre", metavar="TEXT", help="Sub-genre (repeatable).")]
+MoodOpt = Annotated[list[str], typer.Option("--mood", metavar="TEXT", help="Mood (repeatable, or comma-separated).")]
+EnergyOpt = Annotated[list[str], typer.Option("--energy", metavar="TEXT", help="Energy (repeatable, or comma-separated).")]
+TextureOpt = Annotated[list[str], typer.Option("--texture", metavar="TEXT", help="Texture (repeatable, or comma-separated).")]
+InstrumentOpt = Annotated[list[str], typer.Option("--instrument", metavar="NAME:ROLE[:DESC,DESC]", help="Instrument (repeatable).")]
+VocalsOpt = Annotated[Optional[str], typer.Option("--vocals", metavar="PRESENCE[:GENDER[:STYLE]]", help="Vocals.")]
+BpmOpt = Annotated[Optional[int], typer.Option("--bpm", min=1, max=999, help="Known tempo in BPM.")]
+PhraseOpt = Annotated[Optional[str], typer.Option("--phrase", metavar="TEXT", help="The input phrase.")]
+StandardizedOpt = Annotated[Optional[str], typer.Option("--standardized", metavar="TEXT", help="The standardized phrase (default: the phrase).")]
+
+# Generation settings.
+PoeticLevelOpt = Annotated[int, typer.Option("--poetic-level", "-p", min=POETIC_LEVEL_MIN, max=POETIC_LEVEL_MAX, help="1 very poetic .. 100 very factual.")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID", envvar="ADP_MODEL", autocompletion=complete_model, help="Model id, or 'random' (the default pool).")]
+SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Make the random model pick repeatable.")]
+TemperatureOpt = Annotated[Optional[float], typer.Option("--temperature", min=0.0, max=2.0, help="Override the sampling temperature.")]
+MaxTokensOpt = Annotated[Optional[int], typer.Option("--max-tokens", min=1, max=131072, help="Override max_tokens.")]
+ReasoningOpt = Annotated[Optional[ReasoningLevel], typer.Option("--reasoning", case_sensitive=False, help="Let reasoning models reason: low, medium, high, or default (the model's own). Without it they are asked not to.")]
+PromptsDirOpt = Annotated[Optional[Path], typer.Option("--prompts-dir", envvar="ADP_PROMPTS_DIR", file_okay=False, metavar="DIR", help="Folder with the three prompt files.")]
+
+# Output.
+JsonOpt = Annotated[bool, typer.Option("--json", help="JSON on stdout (the same as --format json).")]
+FormatOpt = Annotated[str, typer.Option("--format", metavar="NAME", autocompletion=complete_format, help="How answers are written on stdout: text or json.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No table on stderr.")]
+DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show messages, token count and cost estimate; send nothing.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging and tracebacks on stderr.")]
+WideOpt = Annotated[bool, typer.Option("--wide", help="Every column, however wide (-v too).")]
+
+# Listings (models, cost).
+CategoryOpt = Annotated[Optional[str], typer.Option("--category", help="text, guard, compound, audio or tts.")]
+LiveOpt = Annotated[bool, typer.Option("--live", help="Ask the server's model list (Groq: needs GROQ_API_KEY).")]
+CostTextArg = Annotated[Optional[str], typer.Argument(help="Text to count, or - for stdin.", show_default=False)]
+CostFileOpt = Annotated[Optional[Path], typer.Option("--file", dir_okay=False, help="Count the tokens of this file.")]
+TokensOpt = Annotated[Optional[int], typer.Option("--tokens", min=0, max=10**15, help="Price this many input tokens.")]
+OutputTokensOpt = Annotated[int, typer.Option("--output-tokens", min=0, max=10**15, help="Output tokens to add.")]
+CostModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID", autocompletion=complete_priced_model, help="One model (default: every text model).")]
+LedgerOpt = Annotated[bool, typer.Option("--ledger", help="Show spending per day and model from the ledger.")]
+DaysOpt = Annotated[Optional[int], typer.Option("--days", min=1, max=36500, help="With --ledger: the last N days (--chart: default 7).")]
+ChartOpt = Annotated[bool, typer.Option("--chart", help="With --ledger: spending per day as a bar chart.")]
+
+# Provider and connection.
+ProviderOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--provider",
+        metavar="NAME",
+        envvar="ADP_PROVIDER",
+        show_default=False,
+        autocompletion=complete_provider,
+        help="groq (default), openai (an OpenAI-compatible server at --base-url), or offline (no key, no network).",
+    ),
+]
+BaseUrlOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--base-url",
+        metavar="URL",
+        envvar="ADP_BASE_URL",
+        help="API root: Groq's (default: GROQ_BASE_URL or the SDK's), or an OpenAI-compatible server's as it documents it, e.g. http://localhost:11434/v1 (which selects --provider openai).",
+    ),
+]
+TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, max=3600, help="Seconds per request.")]
+RetriesOpt = Annotated[int, typer.Option("--max-retries", min=0, max=20, help="SDK retries on 5xx, timeouts and lost connections.")]
+MaxWaitOpt = Annotated[float, typer.Option("--max-wait", min=0, max=86400, metavar="SECONDS", help="Longest rate-limit wait; past it (or at a daily cap) the run stops with exit 3.")]
+RpmOpt = Annotated[Optional[int], typer.Option("--rpm", min=1, metavar="N", help="Requests per minute your tier allows (learned from the server otherwise).")]
+TpmOpt = Annotated[Optional[int], typer.Option("--tpm", min=1, metavar="N", help="Tokens per minute your tier allows (learned from the server otherwise).")]
+ServiceTierOpt = Annotated[Optional[ServiceTier], typer.Option("--service-tier", case_sensitive=False, show_default=False, help="Groq's service tier: on_demand, flex (paid tiers; waits when busy) or auto.")]
+PriceOpt = Annotated[Optional[str], typer.Option("--price", metavar="IN,OUT", help="USD per 1M input and output tokens for the cost (local servers are free otherwise).")]
+
+# Batches.
+ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", "-j", min=1, max=256, help="Requests in flight for a batch.")]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", dir_okay=False, metavar="FILE", help="Batch: append JSON lines here and skip items already done.")]
+
+# Groq's Batch API.
+BatchApiOpt = Annotated[bool, typer.Option("--batch-api", help="Send the batch through Groq's Batch API: half price, results within --window; needs -o.")]
+WaitOpt = Annotated[bool, typer.Option("--wait", help="With --batch-api: keep polling until the results are written.")]
+WindowOpt = Annotated[str, typer.Option("--window", metavar="24h..7d", help="With --batch-api: Groq's completion window.")]
+BatchSizeOpt = Annotated[Optional[int], typer.Option("--batch-size", min=1, help="With --batch-api: at most N requests per batch (default: Groq's maximum).", show_default=False)]
+TargetArg = Annotated[str, typer.Argument(metavar="TARGET", help="The -o file of a batch job, its state file, or a batch id.", show_default=False)]
+LimitOpt = Annotated[int, typer.Option("--limit", min=1, max=10_000, help="At most N batches, newest first.")]

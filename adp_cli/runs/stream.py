@@ -1,0 +1,162 @@
+"""The synchronous batch: many items through the dispatcher, in parallel, streamed, resumable.
+
+Items are read lazily and at most a window of them is in memory (in flight or waiting for
+earlier ones), so memory stays flat for any input size. Each item's line goes to the sink in
+input order, and to ``-o`` as soon as the item is done (a kill loses at most the lines being
+written, and a rerun sends only what ``-o`` lacks). While the oldest item is not done, the sink
+hears now and then what the run waits for. The run ends with its ``Totals``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from adp_cli.dispatch.dispatcher import Dispatcher
+from adp_cli.dispatch.scheduler import Cancelled, Waiting
+from adp_cli.documents import Source
+from adp_cli.errors import AdpError, Interrupted, UsageError
+from adp_cli.runs.lines import Line, LineSink, OutputFile, Totals, error_line, item_id, result_line
+from adp_cli.tasks.items import Flags
+from adp_cli.tasks.prepared import prepare
+from adp_cli.tasks.settings import Settings
+from adp_cli.tasks.task import Task
+
+log = logging.getLogger("adp")
+
+_WINDOW_PER_WORKER = 4
+_TICK = 0.25  # seconds between checks while waiting for the oldest item
+
+
+class _Runner:
+    """Runs one item end to end; shared by every worker thread."""
+
+    def __init__(self, task: Task, flags: Flags, settings: Settings, dispatcher: Dispatcher) -> None:
+        self.task = task
+        self.flags = flags
+        self.settings = settings
+        self.dispatcher = dispatcher
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        """Send nothing more: an item a worker picks up after this returns without a request,
+        and one waiting for a rate limit stops waiting."""
+        self._stopped.set()
+        self.dispatcher.cancel()
+
+    def __call__(self, index: int, document: Any) -> Line:
+        identifier = item_id(document)
+        try:
+            if self._stopped.is_set():
+                raise Cancelled
+            item = self.task.parse(document, self.flags)
+            result = self.dispatcher.answer(prepare(self.task, item, self.settings))
+        except Cancelled:
+            return error_line(index, identifier, Interrupted("the run was stopped before this item was sent"))
+        except Exception as error:
+            if not isinstance(error, AdpError):
+                log.debug("item %d failed", index, exc_info=True)
+            return error_line(index, identifier, error)
+        return result_line(index, identifier, result)
+
+
+class _Writer:
+    """Appends each finished item's line to ``-o`` from the worker that finished it. The first
+    failed write (a full disk) is kept, stops the run, and nothing more is written after it."""
+
+    def __init__(self, output: OutputFile, runner: _Runner) -> None:
+        self._output = output
+        self._runner = runner
+        self.failure: UsageError | None = None
+
+    def __call__(self, finished: Future[Line]) -> None:
+        if finished.cancelled() or self.failure is not None:
+            return
+        try:
+            self._output.write(finished.result())
+        except UsageError as failure:
+            self.failure = self.failure or failure
+            self._runner.stop()
+
+    def check(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+
+def run(
+    task: Task,
+    source: Source,
+    flags: Flags,
+    settings: Settings,
+    dispatcher: Dispatcher,
+    sink: LineSink,
+    *,
+    concurrency: int = 4,
+    output: Path | None = None,
+) -> Totals:
+    """Every item's line in input order to ``sink`` (also appended to ``output``); the totals."""
+    runner = _Runner(task, flags, settings, dispatcher)
+    target = OutputFile(output) if output is not None else None
+    pool = ThreadPoolExecutor(max_workers=concurrency)
+    try:
+        done = target.open() if target is not None else set()
+        writer = _Writer(target, runner) if target is not None else None
+        dispatcher.start()  # a missing key or an unusable ledger fails the whole run at once
+        totals = Totals(skipped=len(done))
+        started = time.perf_counter()
+        for event in _ordered(pool, runner, _pending(source, done), concurrency * _WINDOW_PER_WORKER, writer):
+            if isinstance(event, Line):
+                totals.add(event)
+                sink.line(event)
+            else:
+                sink.waiting(event)
+            if writer is not None:
+                writer.check()
+    except BaseException:  # Ctrl-C, a failed write, or a sink that failed
+        runner.stop()
+        raise
+    finally:
+        # Queued items are dropped unsent; requests in flight finish and their lines are written,
+        # so what was paid for is in the ledger and in --output.
+        pool.shutdown(wait=True, cancel_futures=True)
+        if target is not None:
+            target.close()
+    totals.seconds = time.perf_counter() - started
+    return totals
+
+
+def _pending(source: Source, done: set[int]) -> Iterator[tuple[int, Any]]:
+    for index, document in enumerate(source.documents):
+        if index not in done:
+            yield index, document
+
+
+def _ordered(
+    pool: ThreadPoolExecutor, runner: _Runner, items: Iterator[tuple[int, Any]], window: int, writer: _Writer | None
+) -> Iterator[Line | list[Waiting]]:
+    """Lines in input order, with at most ``window`` items read ahead of the oldest unfinished one."""
+    queue: deque[Future[Line]] = deque()
+    for index, document in items:
+        future = pool.submit(runner, index, document)
+        if writer is not None:
+            future.add_done_callback(writer)
+        queue.append(future)
+        while len(queue) >= window or (queue and queue[0].done()):
+            yield from _next_in_order(queue, runner.dispatcher)
+    while queue:
+        yield from _next_in_order(queue, runner.dispatcher)
+
+
+def _next_in_order(queue: deque[Future[Line]], dispatcher: Dispatcher) -> Iterator[Line | list[Waiting]]:
+    """The oldest item's line, waited for in short steps with what the run waits for after each:
+    a long blocking wait would hold off Ctrl-C (on Windows a lock wait is not interruptible) and
+    leave the progress line silent about what the run waits for."""
+    while not wait([queue[0]], timeout=_TICK).done:
+        yield dispatcher.waiting()
+    yield queue.popleft().result()

@@ -1,0 +1,60 @@
+"""The Groq API through the groq SDK: chat completions, the model list, and the client the Batch
+API's files and batches share. ``GROQ_API_KEY`` is the key; ``GROQ_BASE_URL`` (or
+``--base-url``) is honoured, as the SDK does."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from adp_cli.errors import ConfigError
+from adp_cli.transports.base import Connection, Reply, Served
+from adp_cli.transports.sdk import Server, chat, clean_key, list_models, make_client
+
+if TYPE_CHECKING:
+    import groq
+
+    from adp_cli.tasks.prepared import Prepared
+
+KEY_VARIABLE = "GROQ_API_KEY"
+SERVER = Server(name="Groq", key_hint=f"check {KEY_VARIABLE}", errors="Groq API error", url_hint="--base-url (or GROQ_BASE_URL)")
+
+
+class GroqTransport:
+    name = "groq"
+    label = "groq"
+    models_hint = "run `adp models --live` to see the models Groq serves"
+    groq_catalog = True
+    ledger_server = None
+    remote = True
+    daily_request_headers = True
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._client: groq.Groq | None = None
+
+    def open(self) -> None:
+        self._client = self._client or groq_client(self.connection)
+
+    def served(self) -> list[Served]:
+        self.open()
+        assert self._client is not None
+        return list_models(self._client, SERVER)
+
+    def send(self, body: dict[str, Any], prepared: Prepared) -> Reply:
+        if self._client is None:
+            raise RuntimeError("open() the transport before send()")
+        return chat(self._client, SERVER, body)
+
+
+def groq_key() -> str:
+    """The key every Groq request carries; a missing one is a configuration error."""
+    key = clean_key(os.environ.get(KEY_VARIABLE, ""), KEY_VARIABLE)
+    if not key:
+        raise ConfigError(f"{KEY_VARIABLE} is not set: export it or put it in .env (or try --provider offline / --dry-run)")
+    return key
+
+
+def groq_client(connection: Connection) -> groq.Groq:
+    """A groq SDK client for the Groq API (chat, and the Batch API's files and batches)."""
+    return make_client(connection, groq_key(), base_url=connection.base_url or None)
