@@ -8,6 +8,11 @@ state is worked out from the clock whenever a client looks, so a test can also d
 every download. Which behaviour follows Groq's documentation and which follows OpenAI's (where
 Groq's is unpublished) is in the research note groq-batch-api.md. Standard library only.
 
+On a ``GroqStub(today=True)`` every line is judged as today's Groq would judge the chat (a
+retired model's line fails alone with a 404 ``model_not_found`` body) and every result body carries
+today's usage: reasoning tokens out of ``max_tokens``, and cached prompt tokens from a cache that
+starts empty for each batch and fills in the order the lines ran.
+
     with GroqStub() as stub:
         batches = BatchAPI(stub, timings=Timings(in_progress=0.2))
         batches.outcome = lambda index, custom_id, body: model_not_found("x") if index == 3 else None
@@ -31,9 +36,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote
 
 from tests.support.groqstub import GroqStub, Recorded, Reply, chat_body
+
+if TYPE_CHECKING:
+    from tests.support.groqtoday import Today
 
 CHAT_ENDPOINT = "/v1/chat/completions"
 API_PREFIX = "/openai/v1/"
@@ -446,6 +455,17 @@ class _LineRenderer:
         self._completion_stem = secrets.token_hex(10)
         self._contents = self._contents_for(batch, run, stub)
         self._models: dict[str, str] = {}
+        # Today's Groq renders each line's own usage (reasoning, cache) from its request body.
+        self._stub, self._today = stub, stub.today
+        self._fingerprint = body["system_fingerprint"]
+        self._created = created
+        self._uncached = (
+            set()
+            if self._today is None
+            else self._today.first_of_each_prefix(
+                (index, batch.requests.body(index)) for index in run if index not in batch.overrides
+            )
+        )
 
     @staticmethod
     def _contents_for(batch: _Batch, run: array, stub: GroqStub) -> Callable[[int], str]:
@@ -467,6 +487,8 @@ class _LineRenderer:
         return f"chatcmpl-{stem[:8]}-{stem[8:12]}-{stem[12:16]}-{stem[16:20]}-{index:012x}"
 
     def success(self, index: int) -> str:
+        if self._today is not None:
+            return self._today_success(self._today, index)
         requests = self._batch.requests
         model = requests.models[index]
         slots = {
@@ -479,6 +501,23 @@ class _LineRenderer:
         }
         parts = self._parts
         return "".join(part if position % 2 == 0 else slots[part] for position, part in enumerate(parts))
+
+    def _today_success(self, today: Today, index: int) -> str:
+        body = today.chat_body(
+            self._batch.requests.body(index),
+            self._contents(index),
+            self._stub.prompt_tokens,
+            self._stub.completion_tokens,
+            repeat=index not in self._uncached,
+        )
+        body.update(
+            id=self._completion_id(index),
+            created=self._created,
+            system_fingerprint=self._fingerprint,
+            x_groq={"id": self._request_id(index)},
+        )
+        response = {"status_code": 200, "request_id": self._request_id(index), "body": body}
+        return self._envelope(index, response, None)
 
     def _envelope(self, index: int, response: dict | None, error: dict | None) -> str:
         custom_id = self._batch.requests.custom_ids[index]
@@ -724,13 +763,19 @@ class BatchAPI:
         return None
 
     def _overrides(self, requests: _Requests) -> dict[int, Reply]:
-        outcome = self.outcome
-        if outcome is None:
+        outcome, today, live = self.outcome, self.stub.today, self.stub.live_models
+        if outcome is None and today is None:
             return {}
-        scripted = (
-            (index, outcome(index, requests.custom_ids[index], requests.body(index)))
-            for index in range(requests.count)
-        )
+
+        def judged(index: int) -> Reply | None:
+            """Today's Groq refuses a line as it would the chat (a retired model: 404), first."""
+            body = requests.body(index)
+            refusal = today.refuse(body, live) if today is not None else None
+            if refusal is not None or outcome is None:
+                return refusal
+            return outcome(index, requests.custom_ids[index], body)
+
+        scripted = ((index, judged(index)) for index in range(requests.count))
         # A success without its own body is the stub's normal answer, not an override.
         return {
             index: reply

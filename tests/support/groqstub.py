@@ -7,6 +7,11 @@ benchmarks can import it without the test dependencies.
     with GroqStub(latency=0.2) as stub:
         client = Groq(api_key="gsk_test", base_url=stub.base_url)
         stub.enqueue(rate_limited(), Reply())  # one 429, then a default success
+
+``GroqStub(today=True)`` plays Groq as it is today (December 2026) instead of the guide's Groq:
+today's catalogue (retired models answer 404), priced model entries, reasoning tokens spent out
+of ``max_tokens``, cached prompt tokens; its knobs are on ``stub.today`` (see ``groqtoday``).
+``stub.reach_spend_limit()`` makes every later request answer Groq's 400 ``blocked_api_access``.
 """
 
 import json
@@ -23,6 +28,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 if TYPE_CHECKING:
+    from tests.support.groqtoday import Today
     from tests.support.ratelimits import RateLimiter
 
 API_ROOT = "/openai/v1"
@@ -64,6 +70,7 @@ _OWNERS: dict[str, str] = {
     "allam": "SDAIA",
     "groq/": "Groq",
     "playai": "PlayAI",
+    "canopylabs/": "Canopy Labs",
 }
 
 REQUESTS_PER_DAY = 14400
@@ -200,6 +207,19 @@ def overloaded() -> Reply:
 
 def unknown_url(path: str) -> Reply:
     return _error(404, f"Unknown request URL: {path}", "invalid_request_error", "unknown_url")
+
+
+def spend_limit_reached() -> Reply:
+    """What every request gets once the organization's spend limit is hit (console.groq.com/docs/
+    spend-limits documents the 400 and the code; the message wording is the stub's own)."""
+    return _error(
+        400,
+        "Your organization has reached its spend limit, so API access is blocked until the limit "
+        "resets on the 1st of the month. To continue, raise the limit in Settings > Billing > Limits: "
+        "https://console.groq.com/settings/billing",
+        "invalid_request_error",
+        "blocked_api_access",
+    )
 
 
 def _owner_of(model: str) -> str:
@@ -390,12 +410,22 @@ class GroqStub:
         prompt_tokens: int = 120,
         completion_tokens: int = 12,
         live_models: list[str] | None = None,
+        today: bool = False,
     ) -> None:
         self.latency = latency
         self.content = content
         self.prompt_tokens = prompt_tokens
         self.completion_tokens = completion_tokens
-        self.live_models = list(DEFAULT_LIVE_MODELS if live_models is None else live_models)
+        # Today's Groq (groqtoday), or None for the guide's; imported here, as it imports this module.
+        self.today: Today | None = None
+        default_models = DEFAULT_LIVE_MODELS
+        if today:
+            from tests.support import groqtoday
+
+            self.today, default_models = groqtoday.Today(), groqtoday.TODAY_LIVE_MODELS
+        self.live_models = list(default_models if live_models is None else live_models)
+        # Set once an account-wide block applies (a spend limit, a quota): every request gets it.
+        self.blocked: Callable[[], Reply] | None = None
         self.responder: Callable[[dict], Reply | None] | None = None
         # Groq's per-model budgets (tests.support.ratelimits), judged before any scripted reply.
         self.limiter: RateLimiter | None = None
@@ -453,6 +483,10 @@ class GroqStub:
         with self._lock:
             self._queue.extend(replies)
 
+    def reach_spend_limit(self) -> None:
+        """From now on every request, whatever its path, answers Groq's ``blocked_api_access``."""
+        self.blocked = spend_limit_reached
+
     def fail_first(self, n: int, reply_factory: Callable[[], Reply]) -> None:
         """The next ``n`` chat requests get ``reply_factory()`` (e.g. a 429 storm), ahead of the queue."""
         with self._lock:
@@ -466,6 +500,9 @@ class GroqStub:
         path = recorded.path.split("?", 1)[0]
         if self.requires_key and not _authorized(recorded):
             return self._unauthorized()
+        blocked = self.blocked
+        if blocked is not None:
+            return blocked()
         models_path = self.api_root + "/models"
         if self.is_chat(recorded):
             return _unusable_chat_body(raw) or self._chat_reply(recorded.body or {})
@@ -490,7 +527,8 @@ class GroqStub:
         return _groq_headers()
 
     def _model_entry(self, model: str) -> dict:
-        return _model_entry(model)
+        entry = _model_entry(model)
+        return entry if self.today is None else self.today.describe(entry)
 
     def _unauthorized(self) -> Reply:
         return invalid_api_key()
@@ -502,6 +540,9 @@ class GroqStub:
         return unknown_url(path)
 
     def _chat_reply(self, body: dict) -> Reply:
+        today = self.today
+        if today is not None and (refusal := today.refuse(body, self.live_models)) is not None:
+            return refusal
         limiter = self.limiter
         if limiter is not None and (refusal := limiter.admit(body)) is not None:
             return refusal
@@ -524,6 +565,8 @@ class GroqStub:
         """The success body for a request whose reply left ``body`` unset."""
         request = recorded.body or {}
         content = self.content(request) if callable(self.content) else self.content
+        if self.today is not None:
+            return self.today.chat_body(request, content, self.prompt_tokens, self.completion_tokens)
         return chat_body(
             content,
             str(request.get("model", "llama-3.1-8b-instant")),

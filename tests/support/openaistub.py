@@ -9,7 +9,9 @@ come from their sources and issue threads (see the notes in ``openai-servers.md`
     with OpenAIStub(flavour="ollama", models=["llama3.2:3b"]) as stub:
         client = make_client(stub.api_url, None, timeout=5, max_retries=2)
 
-Standard library only, like groqstub.
+``stub.exhaust_quota()`` makes every later request answer OpenAI's 429 ``insufficient_quota``,
+which a server proxying to a paid upstream relays once the account runs dry, and which no wait
+clears. Standard library only, like groqstub.
 """
 
 import time
@@ -86,6 +88,20 @@ def lmstudio_unknown_model(model: str) -> Reply:
         type="invalid_request_error",
         param="model",
         code="model_not_found",
+    )
+
+
+def insufficient_quota() -> Reply:
+    """OpenAI's 429 for an account out of credit: no ``retry-after``, and retrying never helps."""
+    return _error(
+        429,
+        message=(
+            "You exceeded your current quota, please check your plan and billing details. For more "
+            "information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors."
+        ),
+        type="insufficient_quota",
+        param=None,
+        code="insufficient_quota",
     )
 
 
@@ -235,6 +251,10 @@ class OpenAIStub(GroqStub):
     def api_url(self) -> str:
         """The API root as the server documents it, e.g. ``http://127.0.0.1:PORT/v1``."""
         return self.base_url + self.api_root
+
+    def exhaust_quota(self) -> None:
+        """From now on every request answers ``insufficient_quota``: the credit never comes back."""
+        self.blocked = insufficient_quota
 
     def _chat_reply(self, body: dict) -> Reply:
         model = str(body.get("model", ""))
