@@ -25,6 +25,7 @@ LAYERS: list[tuple[int, str]] = [
     (4, "adp_cli.batch_api"),
     (4, "adp_cli.generation"),
     (3, "adp_cli.providers"),
+    (3, "adp_cli.transports"),
     (2, "adp_cli.tasks"),
     (2, "adp_cli.prepared"),
     (1, "adp_cli"),  # everything else: the building blocks

@@ -1,0 +1,1 @@
+"""Network plumbing under the SDK clients."""
