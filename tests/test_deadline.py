@@ -121,11 +121,11 @@ def test_a_server_that_never_answers_ends_at_the_timeout(serve: Callable[..., Sl
 
 
 def test_a_request_body_read_slowly_ends_at_the_timeout(serve: Callable[..., SlowServer]) -> None:
-    """8 MiB read at 1 MiB/s: every socket send progresses within its per-write timeout, and
-    sending it all would take seconds more than the deadline allows."""
-    server = serve(slow_reader(1024 * 1024), receive_buffer=64 * 1024)
+    """16 MiB read at 4 MiB/s: every socket send progresses within its per-write timeout, and
+    sending it all takes seconds longer than the deadline allows."""
+    server = serve(slow_reader(4 * 1024 * 1024), receive_buffer=64 * 1024)
     with sdk(server.url) as client:
-        error, elapsed = timed_out(client, "x" * (8 * 1024 * 1024))
+        error, elapsed = timed_out(client, "x" * (16 * 1024 * 1024))
     assert type(error.__cause__) is httpx.WriteTimeout
     assert EARLIEST < elapsed < TIMEOUT + MARGIN
 

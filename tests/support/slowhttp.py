@@ -65,6 +65,8 @@ class Handler(BaseHTTPRequestHandler):
             self.server.answer(self)
         except OSError:  # the client gave up on a slow answer: what the tests are about
             self.close_connection = True
+        if self.server.stopped.is_set():  # an answer cut short leaves the stream mid-message
+            self.close_connection = True
 
     def read_body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length", "0")))
