@@ -12,7 +12,7 @@ class ExitStatus(IntEnum):
     SUCCESS = 0
     FAILURE = 1  # an API or generation failure, or any failed batch item
     USAGE = 2  # a usage, input or configuration error: the user fixes it, retrying won't help
-    RATE_LIMITED = 3  # stopped by a rate limit that will not clear soon; nothing lost, rerun with -o
+    RATE_LIMITED = 3  # stopped by a limit that will not clear soon (rate, spend); nothing lost, rerun with -o
     INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
@@ -102,11 +102,24 @@ LIMIT_NAMES = {
 }
 
 
-class RateLimitStop(AdpError):
+class RunStop(AdpError):
+    """A limit that will not clear soon stops the run: nothing more is sent, and what was not
+    sent can be resumed later with -o (exit 3)."""
+
+    exit_status = ExitStatus.RATE_LIMITED
+
+
+class SpendLimitReached(RunStop):
+    """The account may spend no more (Groq's ``blocked_api_access``, a server's used-up quota):
+    no request can succeed until the user raises the limit, so none is retried or sent."""
+
+    kind = "spend_limit"
+
+
+class RateLimitStop(RunStop):
     """A model's rate limit will not clear soon (a daily cap, or a wait past --max-wait): nothing
     more is sent to it, and what was not sent can be resumed later (exit 3)."""
 
-    exit_status = ExitStatus.RATE_LIMITED
     kind = "rate_limited"
 
     def __init__(self, model: str, limit: str, resets_at: datetime | None, wait: float | None = None) -> None:

@@ -1,19 +1,24 @@
-"""The Groq models adp knows, as data: their ids, categories and owners, the random pool, the
-guide's flat prices, and what each model can do (how it reasons, whether the Batch API runs it).
-What a model costs is ``prices``; nothing here imports more than the standard library."""
+"""The Groq models adp knows, as data: their ids, categories and owners, where each stands in
+Groq's lifecycle (production, preview, retired, with the date and Groq's replacement), the random
+pool, and the guide's flat prices. What a model can do (reasoning, output limits) is
+``capabilities``; what it costs is ``prices``. Nothing here imports more than the standard
+library, so shell completion can read it.
+
+Groq retired most of the guide's models (its deprecations page; the last two on 2026-08-16):
+requests to them answer 404 ``model_not_found`` on free and developer plans, while enterprise
+plans with committed spend keep them, so a model the user names is always sent.
+"""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
-from typing import Any
-
 
 
 class GroqModel(str, Enum):
-    """The guide's 21 Groq model ids (API snapshot of 2025-10-02)."""
+    """The guide's 21 Groq model ids (API snapshot of 2025-10-02), then the ones Groq serves in
+    their place today."""
 
     LLAMA_3_1_8B_INSTANT = "llama-3.1-8b-instant"
     LLAMA_3_3_70B_VERSATILE = "llama-3.3-70b-versatile"
@@ -36,9 +41,68 @@ class GroqModel(str, Enum):
     WHISPER_LARGE_V3_TURBO = "whisper-large-v3-turbo"
     PLAYAI_TTS = "playai-tts"
     PLAYAI_TTS_ARABIC = "playai-tts-arabic"
+    # Served today in place of retired ones.
+    GPT_OSS_SAFEGUARD_20B = "openai/gpt-oss-safeguard-20b"
+    QWEN3_6_27B = "qwen/qwen3.6-27b"
 
 
-TEXT_GENERATION_MODELS: list[GroqModel] = [
+class Status(str, Enum):
+    PRODUCTION = "production"
+    PREVIEW = "preview"  # evaluation only: Groq may change or retire it at short notice
+    RETIRED = "retired"
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """Where a model stands at Groq; ``replacements`` are Groq's named ones, the first being the
+    one adp moves to (``named`` is False when Groq named none and the first is only the closest
+    model it serves)."""
+
+    status: Status
+    retired_on: str | None = None  # an ISO date, or as precise as Groq said ("2025-10")
+    replacements: tuple[str, ...] = ()
+    named: bool = True
+
+    @property
+    def replacement(self) -> str | None:
+        return self.replacements[0] if self.replacements else None
+
+
+_OSS_20B, _OSS_120B, _QWEN36 = GroqModel.GPT_OSS_20B.value, GroqModel.GPT_OSS_120B.value, GroqModel.QWEN3_6_27B.value
+
+# Groq's deprecations and models pages, as of 2026-12-01. A model not listed is in production.
+LIFECYCLE: dict[str, Lifecycle] = {
+    GroqModel.GEMMA2_9B_IT.value: Lifecycle(Status.RETIRED, "2025-10", (_OSS_20B,)),
+    GroqModel.DEEPSEEK_R1_DISTILL_LLAMA_70B.value: Lifecycle(Status.RETIRED, "2025-10-02", (_OSS_120B,)),
+    GroqModel.LLAMA_GUARD_4_12B.value: Lifecycle(Status.RETIRED, "early 2026", (GroqModel.GPT_OSS_SAFEGUARD_20B.value,)),
+    GroqModel.LLAMA_4_MAVERICK_17B.value: Lifecycle(Status.RETIRED, "2026-03-09", (_OSS_120B,)),
+    GroqModel.KIMI_K2_INSTRUCT.value: Lifecycle(Status.RETIRED, "2026-04-15", (_OSS_120B,), named=False),
+    GroqModel.KIMI_K2_INSTRUCT_0905.value: Lifecycle(Status.RETIRED, "2026-04-15", (_OSS_120B,), named=False),
+    GroqModel.QWEN3_32B.value: Lifecycle(Status.RETIRED, "2026-07-17", (_OSS_120B,)),
+    GroqModel.LLAMA_4_SCOUT_17B.value: Lifecycle(Status.RETIRED, "2026-07-17", (_OSS_120B, _QWEN36)),
+    GroqModel.LLAMA_3_3_70B_VERSATILE.value: Lifecycle(Status.RETIRED, "2026-08-16", (_OSS_120B, _QWEN36)),
+    GroqModel.LLAMA_3_1_8B_INSTANT.value: Lifecycle(Status.RETIRED, "2026-08-16", (_OSS_20B,)),
+    _QWEN36: Lifecycle(Status.PREVIEW),
+}
+_IN_PRODUCTION = Lifecycle(Status.PRODUCTION)
+
+
+def lifecycle_of(model: str) -> Lifecycle:
+    return LIFECYCLE.get(model, _IN_PRODUCTION)
+
+
+def today(model: str) -> str:
+    """The model Groq serves for ``model`` now: itself, or its replacement (followed through a
+    chain of retirements)."""
+    seen = {model}
+    while (moved := lifecycle_of(model)).status is Status.RETIRED and moved.replacement and moved.replacement not in seen:
+        model = moved.replacement
+        seen.add(model)
+    return model
+
+
+# The guide's seven text models; the random pool is these as Groq serves them today.
+GUIDE_TEXT_GENERATION_MODELS: tuple[GroqModel, ...] = (
     GroqModel.LLAMA_3_1_8B_INSTANT,
     GroqModel.LLAMA_3_3_70B_VERSATILE,
     GroqModel.LLAMA_4_SCOUT_17B,
@@ -46,24 +110,22 @@ TEXT_GENERATION_MODELS: list[GroqModel] = [
     GroqModel.GPT_OSS_20B,
     GroqModel.GEMMA2_9B_IT,
     GroqModel.ALLAM_2_7B,
-]
+)
+
+# Each guide model replaced by Groq's first-named replacement, without duplicates: gpt-oss-20b
+# (for llama-3.1-8b-instant, gpt-oss-20b itself and gemma2-9b-it), gpt-oss-120b (for
+# llama-3.3-70b-versatile, Scout and Maverick), allam-2-7b. Scout's and llama-3.3's second
+# replacement, qwen3.6-27b, is a preview model at four times gpt-oss-120b's price: a user names it.
+TEXT_GENERATION_MODELS: list[GroqModel] = list(dict.fromkeys(GroqModel(today(model.value)) for model in GUIDE_TEXT_GENERATION_MODELS))
 
 ALL_GROQ_MODELS: list[GroqModel] = list(GroqModel)
 
-BPM_MODEL = GroqModel.LLAMA_3_3_70B_VERSATILE
+# Groq's replacement for the guide's BPM model, llama-3.3-70b-versatile.
+BPM_MODEL = GroqModel(today(GroqModel.LLAMA_3_3_70B_VERSATILE.value))
 
 # The chat models Groq's Batch API runs (console.groq.com/docs/batch); a random pick for a batch
 # job comes from these, and a named model outside them is sent with a warning.
-BATCH_MODELS: frozenset[str] = frozenset(
-    {
-        GroqModel.GPT_OSS_20B.value,
-        GroqModel.GPT_OSS_120B.value,
-        GroqModel.LLAMA_4_SCOUT_17B.value,
-        GroqModel.LLAMA_3_3_70B_VERSATILE.value,
-        GroqModel.LLAMA_3_1_8B_INSTANT.value,
-        GroqModel.LLAMA_GUARD_4_12B.value,
-    }
-)
+BATCH_MODELS: frozenset[str] = frozenset({_OSS_20B, _OSS_120B, _QWEN36, GroqModel.GPT_OSS_SAFEGUARD_20B.value})
 
 # Groq's Batch API bills every token at half the synchronous price (console.groq.com/docs/batch;
 # older copies of that page said 25% off, so ADP_PRICES_FILE can set a model's ``batch`` factor).
@@ -88,6 +150,7 @@ _NON_TEXT: dict[GroqModel, Category] = {
     GroqModel.WHISPER_LARGE_V3_TURBO: Category.AUDIO,
     GroqModel.PLAYAI_TTS: Category.TTS,
     GroqModel.PLAYAI_TTS_ARABIC: Category.TTS,
+    GroqModel.GPT_OSS_SAFEGUARD_20B: Category.GUARD,
 }
 
 _OWNERS: dict[str, str] = {
@@ -128,52 +191,6 @@ GUIDE_PRICES: dict[GroqModel, float] = {
     GroqModel.PLAYAI_TTS: 0.2,
     GroqModel.PLAYAI_TTS_ARABIC: 0.2,
 }
-
-# What ``--reasoning`` accepts: a reasoning_effort level, or "default" for the model's own.
-REASONING_CHOICES: tuple[str, ...] = ("low", "medium", "high", "default")
-
-
-@dataclass(frozen=True)
-class Reasoning:
-    """How a reasoning model is asked to think: its reasoning tokens are billed as completion
-    tokens, and adp throws the reasoning away, so by default it asks for as little as the model
-    allows."""
-
-    efforts: tuple[str, ...]  # the reasoning_effort values Groq accepts, the least first
-    hide: Mapping[str, Any] = field(default_factory=dict)  # keeps reasoning text out of the reply
-
-    def parameters(self, choice: str | None) -> dict[str, Any]:
-        """Request parameters for ``--reasoning choice`` (None: reason as little as possible).
-
-        "default", or a level the model does not have, sends nothing: the model's own default.
-        """
-        if choice is None and self.efforts:
-            effort = self.efforts[0]
-        elif choice in self.efforts:
-            effort = choice
-        else:
-            return {}
-        return {"reasoning_effort": effort, **({} if effort == "none" else self.hide)}
-
-
-# Groq's reasoning models. qwen3 switches reasoning off with "none"; gpt-oss cannot, so it gets
-# its lowest effort and, since a hidden format still bills the tokens, no reasoning text back.
-# deepseek-r1 reasons whatever it is sent (its <think> block is cleaned from the reply).
-_GPT_OSS = Reasoning(efforts=("low", "medium", "high"), hide={"include_reasoning": False})
-REASONING: dict[str, Reasoning] = {
-    GroqModel.QWEN3_32B.value: Reasoning(efforts=("none",)),
-    "qwen/qwen3.8-27b": Reasoning(efforts=("none", "low", "medium", "high")),
-    GroqModel.GPT_OSS_20B.value: _GPT_OSS,
-    GroqModel.GPT_OSS_120B.value: _GPT_OSS,
-    GroqModel.DEEPSEEK_R1_DISTILL_LLAMA_70B.value: Reasoning(efforts=()),
-}
-
-
-def reasoning_parameters(model: str, choice: str | None = None) -> dict[str, Any]:
-    """What a request to ``model`` adds for ``--reasoning choice``; nothing for a model that
-    does not reason."""
-    trait = REASONING.get(model)
-    return {} if trait is None else trait.parameters(choice)
 
 
 def model_id(model: str | GroqModel) -> str:

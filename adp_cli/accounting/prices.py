@@ -73,11 +73,13 @@ def _genai_price(model: str) -> Price | None:
         paid_in = getattr(prices, input_field, None)
         paid_out = getattr(prices, output_field, None)
         if paid_in is not None or paid_out is not None:
+            cached = getattr(prices, "cache_read_mtok", None) if unit == TOKENS else None
             return Price(
                 input=float(paid_in if paid_in is not None else paid_out),
                 output=float(paid_out if paid_out is not None else 0),
                 unit=unit,
                 source=f"genai-prices {genai_prices.__version__}",
+                cached_input=None if cached is None else float(cached),
             )
     return None
 
@@ -139,10 +141,10 @@ def _catalog_price(model: str) -> Price | None:
     if found:
         return found
     try:
-        flat = GUIDE_PRICES[GroqModel(model)]
+        flat = GUIDE_PRICES.get(GroqModel(model))
     except ValueError:
         return None
-    return Price(flat, flat, TOKENS, "guide (estimate)")
+    return None if flat is None else Price(flat, flat, TOKENS, "guide (estimate)")
 
 
 def _cached_genai_price(model: str) -> Price | None:
@@ -226,6 +228,21 @@ def calculate_cost(total_tokens: int, model: str | GroqModel) -> float:
 
 
 FREE = Price(0.0, 0.0, TOKENS, "local (free)")
+LIVE_SOURCE = "Groq /models"
+
+
+def live_price(pricing: Mapping[str, float] | None) -> Price | None:
+    """A price from a server's model list (USD per token, as Groq states it) per 1M tokens."""
+    if not pricing or "prompt" not in pricing:
+        return None
+    per_million = {key: round(value * 1_000_000, 9) for key, value in pricing.items()}
+    return Price(
+        per_million["prompt"],
+        per_million.get("completion", per_million["prompt"]),
+        TOKENS,
+        LIVE_SOURCE,
+        cached_input=per_million.get("input_cache_read"),
+    )
 
 
 class PriceBook:
@@ -233,12 +250,16 @@ class PriceBook:
     dry run, budget): ``--price``, ``ADP_PRICES_FILE``, the server's live list, the snapshot,
     the guide. ``groq=False`` is a server Groq's catalog says nothing about: free unless priced."""
 
-    def __init__(self, given: tuple[float, float] | None = None, live: Mapping[str, Price] | None = None, *, groq: bool = True) -> None:
+    def __init__(self, given: tuple[float, float] | None = None, *, groq: bool = True) -> None:
         self._given = None if given is None else Price(given[0], given[1], TOKENS, "--price")
-        self._live = dict(live or {})
+        self._live: dict[str, Price] = {}
         self._groq = groq
         self._unpriced: set[str] = set()
         self._lock = threading.Lock()
+
+    def adopt(self, live: Mapping[str, Price]) -> None:
+        """The prices the server states for its models (Groq's ``/models``)."""
+        self._live = dict(live)
 
     def price(self, model: str) -> Price | None:
         model = model_id(model)
@@ -251,9 +272,11 @@ class PriceBook:
             return FREE
         return self._live.get(model) or _catalog_price(model)
 
-    def cost(self, model: str, prompt_tokens: int, completion_tokens: int, *, cached_tokens: int = 0, batch: bool = False) -> float:
-        """USD for one call's usage on ``model``; a model with no known price costs 0, with a
-        warning once per run."""
+    def cost(
+        self, model: str, prompt_tokens: int, completion_tokens: int, *, cached_tokens: int = 0, batch: bool = False
+    ) -> float | None:
+        """USD for one call's usage on ``model``; None for a model with no known price (shown as
+        unknown, never as a silent $0), with a warning once per run."""
         from adp_cli.accounting import billing
 
         price = self.price(model)
@@ -262,6 +285,6 @@ class PriceBook:
                 warn = model not in self._unpriced
                 self._unpriced.add(model)
             if warn:
-                log.warning("no price known for %s; its cost is reported as 0", model)
-            return 0.0
+                log.warning("no price known for %s: its cost is unknown (set it in ADP_PRICES_FILE)", model)
+            return None
         return billing.cost(price, prompt_tokens, completion_tokens, cached_tokens=cached_tokens, batch=batch)

@@ -22,7 +22,7 @@ class ServiceTier(str, Enum):
 
 
 class ReasoningLevel(str, Enum):
-    """``--reasoning``: the catalog's REASONING_CHOICES (a test keeps the two equal)."""
+    """``--reasoning``: capabilities' REASONING_CHOICES (a test keeps the two equal)."""
 
     low = "low"
     medium = "medium"
@@ -45,13 +45,14 @@ def complete_format(incomplete: str) -> list[str]:
 
 def complete_model(incomplete: str) -> list[tuple[str, str]]:
     """Tab completion for a generation's ``-m``: ``random`` and the text models, with a hint."""
-    from adp_cli.accounting import catalog
+    from adp_cli.accounting import capabilities, catalog
 
     pool = {model.value for model in catalog.TEXT_GENERATION_MODELS}
     texts = [model for model in _model_ids() if catalog.category_of(model) is catalog.Category.TEXT]
     hints = [("random", "a model from the random pool")]
     for model in texts:
-        notes = ["random pool" if model in pool else "", "reasoning" if model in catalog.REASONING else ""]
+        retired = catalog.lifecycle_of(model).status is catalog.Status.RETIRED
+        notes = ["retired" if retired else "", "random pool" if model in pool else "", "reasoning" if model in capabilities.REASONING else ""]
         hints.append((model, ", ".join(["text", *filter(None, notes)])))
     return [(value, hint) for value, hint in hints if value.startswith(incomplete)]
 

@@ -58,6 +58,7 @@ def collect(target: str, connection: Connection, sink: JobSink, *, wait: bool) -
     found = _target(target)
     client = BatchClient(connection)
     dispatcher = job.dispatcher_for(connection, Settings())
+    dispatcher.start()
     long_running()
     if isinstance(found, str):
         return job.drive(_wait_for(client, found) if wait else _results_of(client, dispatcher, found), sink)

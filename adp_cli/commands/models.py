@@ -1,4 +1,6 @@
-"""``adp models``: the catalog with prices, optionally checked against a server's live list."""
+"""``adp models``: the catalog with prices and where each model stands at Groq (production,
+preview, retired with its date and replacement), optionally checked against a server's live
+list. Groq's own prices (its ``/models``, as last read) beat the snapshot's."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ from typing import Any
 
 from adp_cli.accounting import catalog, prices
 from adp_cli.errors import UsageError
-from adp_cli.transports import open_transport
+from adp_cli.transports import open_transport, served_list
 from adp_cli.transports.base import Connection
+from adp_cli.transports.served_list import ServedList
 
 
 @dataclass(frozen=True)
@@ -31,22 +34,35 @@ def model_rows(category: str | None = None, live: Connection | None = None, prov
     OpenAI-compatible server, the rows are what that server serves (its random pool).
     """
     wanted = _category(category)
-    rows = _live_rows(live, provider) if live is not None else [_row(model, None) for model in prices.known_model_ids()]
+    if live is not None:
+        rows = _live_rows(live, provider)
+    else:
+        book = _book(served_list.remembered(Connection()))
+        rows = [_row(model, None, book) for model in prices.known_model_ids()]
     return [row for row in rows if wanted is None or row["category"] == wanted]
+
+
+def _book(served: ServedList | None) -> prices.PriceBook:
+    """Prices as a run would resolve them, Groq's own list included when known."""
+    book = prices.PriceBook()
+    if served is not None:
+        book.adopt({model.id: price for model in served.models if (price := prices.live_price(model.pricing)) is not None})
+    return book
 
 
 def _live_rows(connection: Connection, provider: str | None) -> list[dict[str, Any]]:
     server = open_transport(provider, connection)
     if not server.remote:
         raise UsageError("--live asks a server; the offline provider has none")
-    served = server.served()
+    served = served_list.served(server, connection, refresh=True)
     if not server.groq_catalog:
-        return [_server_row(model.id, model.owner) for model in served]
+        return [_server_row(model.id, model.owner) for model in served.models]
+    book = _book(served)
     known = prices.known_model_ids()
-    ids = {model.id for model in served}
+    ids = set(served.ids)
     status = {model: "live" if model in ids else "gone" for model in known}
     status |= {model: "new" for model in sorted(ids - set(known))}
-    return [_row(model, live) for model, live in status.items()]
+    return [_row(model, live, book) for model, live in status.items()]
 
 
 def _category(name: str | None) -> str | None:
@@ -58,8 +74,9 @@ def _category(name: str | None) -> str | None:
     return name.lower()
 
 
-def _row(model: str, live: str | None) -> dict[str, Any]:
-    price = prices.price_of(model)
+def _row(model: str, live: str | None, book: prices.PriceBook) -> dict[str, Any]:
+    price = book.price(model)
+    moved = catalog.lifecycle_of(model)
     row: dict[str, Any] = {
         "id": model,
         "enum": catalog.enum_name_of(model),
@@ -67,6 +84,9 @@ def _row(model: str, live: str | None) -> dict[str, Any]:
         "owner": catalog.owner_of(model),
         "price": None if price is None else {**asdict(price), "estimate": price.estimate},
         "random_pool": model in {m.value for m in catalog.TEXT_GENERATION_MODELS},
+        "status": moved.status.value,
+        "retired": moved.retired_on,
+        "replacement": moved.replacement,
     }
     if live is not None:
         row["live"] = live
@@ -84,5 +104,8 @@ def _server_row(model: str, owner: str) -> dict[str, Any]:
         "owner": owner or "unknown",
         "price": {**asdict(price), "estimate": price.estimate},
         "random_pool": True,
+        "status": catalog.Status.PRODUCTION.value,
+        "retired": None,
+        "replacement": None,
         "live": "live",
     }

@@ -1,33 +1,40 @@
 """The one way a request goes out and its reply comes back, for every transport and run mode.
 
 A ``Dispatcher`` is made once per run and shared by every worker: it chooses the model (the
-``Pool``), paces the request to the model's rate limits (the ``Scheduler``), holds the budget,
-builds the model's request body, has the transport send it, prices the usage (the run's
-``PriceBook``), records it in the ledger, and turns the reply into the task's result. The Batch
-API run mode takes the same body, prices and finishing for the requests it sends in files.
+``Pool``, limited to what the server lists), paces the request to the model's rate limits (the
+``Scheduler``), holds the budget, builds the model's request body (its reasoning parameters and
+a token cap with room for its reasoning), has the transport send it, prices the usage (the run's
+``PriceBook``), records it in the ledger, and turns the reply into the task's result. A reply the
+cap cut off is sent once more with a larger cap. A spend limit stops the whole run. The Batch
+API run mode takes the same bodies, prices and finishing for the requests it sends in files.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from adp_cli.accounting import billing
-from adp_cli.accounting.catalog import reasoning_parameters
+from adp_cli.accounting.capabilities import reasoning_parameters, token_cap
+from adp_cli.accounting.catalog import Status, lifecycle_of
 from adp_cli.accounting.ledger import Call, Tab
-from adp_cli.accounting.prices import PriceBook
+from adp_cli.accounting.prices import PriceBook, live_price
 from adp_cli.dispatch.pool import Pool
-from adp_cli.dispatch.scheduler import Scheduler, Waiting, send_with
-from adp_cli.errors import BadReplyError, GenerationError, ModelUnavailableError
+from adp_cli.dispatch.scheduler import Cancelled, Scheduler, Waiting, send_with
+from adp_cli.errors import BadReplyError, ConfigError, GenerationError, ModelUnavailableError, SpendLimitReached
+from adp_cli.tasks.cleanup import strip_reasoning
 from adp_cli.tasks.results import Answer, Usage
+from adp_cli.transports import served_list
 
 if TYPE_CHECKING:
     from adp_cli.tasks.prepared import Prepared
     from adp_cli.tasks.settings import Settings
     from adp_cli.tasks.task import Task
     from adp_cli.transports.base import Connection, Reply, Transport
+    from adp_cli.transports.served_list import ServedList
 
 log = logging.getLogger("adp")
 
@@ -46,8 +53,11 @@ class Dispatcher:
             rng=random.Random(settings.seed),
             daily_request_headers=transport.daily_request_headers,
         )
+        self._served: ServedList | None = None
         self._tab: Tab | None = None
         self._started = False
+        self._stop: SpendLimitReached | None = None
+        self._stop_lock = threading.Lock()
 
     def start(self) -> None:
         """A missing key, an unusable ledger or a server that serves nothing fails here, before
@@ -55,29 +65,61 @@ class Dispatcher:
         self.transport.open()
         if self.transport.remote:  # a server bills its calls; the templates cost nothing
             self._tab = Tab(server=self.transport.ledger_server)
-        self.pool.open(needed=not self.settings.model)
+        if self.transport.groq_catalog or not self.settings.model:
+            self._learn(served_list.served(self.transport, self.connection))
+            if not self.transport.groq_catalog and not self.settings.model and self._served is not None and not self._served.models:
+                raise ConfigError(f"{self.transport.label} serves no model; give one with -m")
         self._started = True
+
+    def use_remembered_list(self) -> None:
+        """What a dry run knows without asking: the server's list as last read, if ever."""
+        if self.transport.groq_catalog and (known := served_list.remembered(self.connection)) is not None:
+            self._learn(known)
+
+    def _learn(self, served: ServedList) -> None:
+        self._served = served
+        self.pool.serve(served.ids)
+        self.prices.adopt({model.id: price for model in served.models if (price := live_price(model.pricing)) is not None})
 
     def answer(self, prepared: Prepared) -> Answer:
         """The task's result for one prepared request; failures are AdpErrors."""
         if not self._started:
             raise RuntimeError("start() the dispatcher before answer()")
+        self._stopped()
         with self._reserved(prepared):
-            reply = self._send(prepared)
-            usage = self.usage(reply)
-            if self._tab is not None:
-                self._tab.add(Call(usage.model, usage.prompt_tokens, usage.completion_tokens, usage.cost_usd))
+            reply, usage = self._call(prepared)
+            if _cut_off(reply):
+                log.warning("the reply of %s was cut off at max_tokens with nothing in it; sending it once more with more room", reply.model)
+                reply, more = self._call(prepared, model=reply.model, retry=True)
+                usage = usage.plus(more)
+                if _cut_off(reply):
+                    raise BadReplyError(
+                        f"{reply.model} was cut off by max_tokens twice ({reply.completion_tokens} tokens, "
+                        f"{reply.reasoning_tokens} of them reasoning) and answered nothing: raise --max-tokens, "
+                        "or let it reason less (--reasoning low)"
+                    )
         return self.finish(prepared.task, reply, usage)
 
-    def body(self, prepared: Prepared, model: str) -> dict[str, Any]:
+    def body(self, prepared: Prepared, model: str, *, retry: bool = False) -> dict[str, Any]:
         """The request for ``model``: the prepared one, plus what the user asked of the server (a
-        service tier) and, on Groq, what keeps a reasoning model from paid reasoning."""
+        service tier) and, on Groq, what keeps a reasoning model from paid reasoning and the
+        token cap with room for its reasoning."""
         body = prepared.body(model)
         if self.connection.service_tier:
             body["service_tier"] = self.connection.service_tier
         if self.transport.groq_catalog:
             body |= reasoning_parameters(model, prepared.settings.reasoning)
+            body["max_tokens"] = self.cap(prepared, model, retry=retry)
         return body
+
+    def cap(self, prepared: Prepared, model: str, *, retry: bool = False) -> int:
+        """``max_tokens`` for ``model``: the task's answer budget, and on Groq the reasoning's
+        headroom within the model's output limit (from the server's list when it states it)."""
+        if not self.transport.groq_catalog:
+            return prepared.max_tokens
+        listed = self._served.get(model) if self._served is not None else None
+        limit = listed.max_output if listed is not None else None
+        return token_cap(model, prepared.max_tokens, prepared.settings.reasoning, max_output=limit, retry=retry)
 
     def usage(self, reply: Reply, *, batch: bool = False) -> Usage:
         """What the reply consumed and cost (at the batch price for a Batch API result)."""
@@ -90,6 +132,8 @@ class Dispatcher:
             prompt_tokens=reply.prompt_tokens,
             completion_tokens=reply.completion_tokens,
             latency_ms=reply.latency_ms,
+            cached_tokens=reply.cached_tokens,
+            reasoning_tokens=reply.reasoning_tokens,
         )
 
     def finish(self, task: Task, reply: Reply, usage: Usage) -> Answer:
@@ -108,6 +152,15 @@ class Dispatcher:
     def waiting(self) -> list[Waiting]:
         return self.scheduler.waiting()
 
+    def _call(self, prepared: Prepared, *, model: str | None = None, retry: bool = False) -> tuple[Reply, Usage]:
+        """One request, sent and recorded: every answered call is in the ledger before its result
+        is shown."""
+        reply = self._send(prepared, model=model, retry=retry)
+        usage = self.usage(reply)
+        if self._tab is not None:
+            self._tab.add(Call(usage.model, usage.prompt_tokens, usage.completion_tokens, usage.cost_usd or 0.0))
+        return reply, usage
+
     def _reserved(self, prepared: Prepared) -> AbstractContextManager[None]:
         """The budget holds, while the call is in flight, the most it may cost on the dearest
         model it may go to."""
@@ -115,34 +168,75 @@ class Dispatcher:
             return nullcontext()
         prompt_bytes = len(prepared.prompt_text.encode("utf-8", "surrogatepass"))
         most = max(
-            (billing.bound(self.prices.price(model), prompt_bytes, prepared.max_tokens) for model in self.pool.candidates(prepared)),
+            (
+                billing.bound(self.prices.price(model), prompt_bytes, self.cap(prepared, model))
+                for model in self.pool.candidates(prepared)
+            ),
             default=0.0,
         )
         return self._tab.reserve(most)
 
-    def _send(self, prepared: Prepared) -> Reply:
+    def _send(self, prepared: Prepared, *, model: str | None = None, retry: bool = False) -> Reply:
         """Send under the scheduler; a randomly picked model the server does not serve is
-        replaced by another from the pool, a named one fails with a hint."""
+        replaced by another from the pool, a named one fails with what Groq says replaced it."""
         tokens = _estimated_tokens(prepared)
 
-        def send(model: str) -> Reply:
-            log.info("model: %s", model)
-            reply = self.transport.send(self.body(prepared, model), prepared)
+        def send(chosen: str) -> Reply:
+            self._stopped()  # a spend limit seen by another worker while this one waited
+            log.info("model: %s", chosen)
+            try:
+                reply = self.transport.send(self.body(prepared, chosen, retry=retry), prepared)
+            except SpendLimitReached as reached:
+                self._stop_run(reached)
+                raise
             log.debug("raw reply: %r", reply.content)
             return reply
 
         while True:
-            models = self.pool.candidates(prepared)
+            models = [model] if model is not None else self.pool.candidates(prepared)
             if not models:
-                raise GenerationError(f"no model in the random pool is available; {self.transport.models_hint}")
-            named = self.pool.named(prepared)
+                raise GenerationError(f"no model in the random pool is served now; {self.transport.models_hint}")
+            named = model is not None or self.pool.named(prepared)
             try:
                 return send_with(self.scheduler, models[0] if named else models, tokens, send)
+            except Cancelled:
+                self._stopped()
+                raise
             except ModelUnavailableError as error:
                 if named:
-                    raise ModelUnavailableError(f"{error}; {self.transport.models_hint}", model=error.model) from None
+                    raise ModelUnavailableError(f"{error}; {self._moved(error.model)}", model=error.model) from None
                 log.warning("%s; picking another model", error)
                 self.pool.gone(error.model)
+
+    def _moved(self, model: str) -> str:
+        """What to do about a named model the server does not serve: Groq's replacement when the
+        catalog knows it retired, else where to look."""
+        moved = lifecycle_of(model)
+        if not self.transport.groq_catalog or moved.status is not Status.RETIRED:
+            return self.transport.models_hint
+        when = f"Groq retired it on {moved.retired_on}" if moved.retired_on and moved.retired_on[0].isdigit() else f"Groq retired it ({moved.retired_on})"
+        if moved.replacement is None:
+            return f"{when}; {self.transport.models_hint}"
+        who = "its replacement" if moved.named else "Groq named none; the closest it serves"
+        return f"{when}: use -m {moved.replacement} ({who})"
+
+    def _stop_run(self, stop: SpendLimitReached) -> None:
+        """Nothing more is sent by any worker: those waiting for a rate limit are woken and fail
+        with the stop, the ones after them fail with it before sending."""
+        with self._stop_lock:
+            if self._stop is None:
+                self._stop = stop
+        self.scheduler.cancel()
+
+    def _stopped(self) -> None:
+        """Raise the run's stop, if one came: every item's line then says why and how to resume."""
+        if self._stop is not None:
+            raise SpendLimitReached(str(self._stop))
+
+
+def _cut_off(reply: Reply) -> bool:
+    """The cap ended the reply before any answer (a reasoning model spent it thinking)."""
+    return reply.answer is None and reply.finish_reason == "length" and not strip_reasoning(reply.content)
 
 
 def _estimated_tokens(prepared: Prepared) -> int:

@@ -1,6 +1,7 @@
-"""Which models a request may go to: the one the user named, the task's own, or the random pool
-(Groq's catalog pool on Groq, the server's own list elsewhere), less those the server said it
-does not serve during this run."""
+"""Which models a request may go to: the one the user named (always sent: an enterprise plan may
+still serve a model Groq retired), the task's own, or the random pool (Groq's pool of today's
+models, limited to what Groq lists; the server's own list elsewhere), less those the server said
+it does not serve during this run."""
 
 from __future__ import annotations
 
@@ -23,18 +24,10 @@ class Pool:
         self._gone: set[str] = set()
         self._lock = threading.Lock()
 
-    def open(self, needed: bool) -> None:
-        """Ask the server what it serves, when a random pick will need it: a server that is down
-        or serves nothing fails the run here, once."""
-        if needed and not self._transport.groq_catalog:
-            self.served()
-
-    def served(self) -> list[str]:
-        """The ids the server lists, asked once per run."""
+    def serve(self, served: list[str]) -> None:
+        """What the server lists: a random pick only ever goes to one of these."""
         with self._lock:
-            if self._served is None:
-                self._served = [model.id for model in self._transport.served()]
-            return self._served
+            self._served = list(served)
 
     def candidates(self, prepared: Prepared) -> list[str]:
         """The models known without asking the server: the one named, the task's own, or the
@@ -45,7 +38,8 @@ class Pool:
             return [model for model in self._served or [] if model not in self._gone]
         if prepared.task.model:
             return [prepared.task.model]
-        return [model.value for model in TEXT_GENERATION_MODELS if model.value not in self._gone]
+        listed = None if self._served is None else set(self._served)
+        return [model.value for model in TEXT_GENERATION_MODELS if model.value not in self._gone and (listed is None or model.value in listed)]
 
     def named(self, prepared: Prepared) -> bool:
         """Whether the request goes to one given model (the user's, or the task's) rather than a

@@ -22,16 +22,17 @@ def answered(report: Answered, view: View) -> None:
         return
     from rich.markup import escape
 
-    numbers = ("prompt", "completion", "total", "cost", "latency")
-    row = [
-        escape(result.model),
-        str(result.prompt_tokens),
-        str(result.completion_tokens),
-        str(result.tokens_used),
-        usd(result.cost_usd),
-        f"{result.latency_ms} ms",
-    ]
-    err_console().print(table(None, ["model", *numbers], [row], numeric=numbers))
+    cells = {
+        "prompt": str(result.prompt_tokens),
+        "cached": str(result.cached_tokens) if result.cached_tokens else None,
+        "completion": str(result.completion_tokens),
+        "reasoning": str(result.reasoning_tokens) if result.reasoning_tokens else None,
+        "total": str(result.tokens_used),
+        "cost": usd(result.cost_usd),
+        "latency": f"{result.latency_ms} ms",
+    }
+    shown = {heading: cell for heading, cell in cells.items() if cell is not None}  # cached and reasoning when there are any
+    err_console().print(table(None, ["model", *shown], [[escape(result.model), *shown.values()]], numeric=tuple(shown)))
 
 
 def _dry_run_document(shown: DryRun) -> dict[str, Any]:
@@ -44,7 +45,8 @@ def _dry_run_document(shown: DryRun) -> dict[str, Any]:
         "temperature": prepared.temperature,
         "max_tokens": prepared.max_tokens,
         "candidates": [
-            {"model": e.model, "prompt_cost_usd": e.prompt_cost_usd, "max_cost_usd": e.max_cost_usd} for e in shown.estimates
+            {"model": e.model, "max_tokens": e.max_tokens, "prompt_cost_usd": e.prompt_cost_usd, "max_cost_usd": e.max_cost_usd}
+            for e in shown.estimates
         ],
     }
 
@@ -70,6 +72,6 @@ def dry_run(shown: DryRun, view: View) -> None:
     if not shown.estimates:
         console.print("no cost estimate: the model is picked from the server's own list when the run starts")
         return
-    columns = ("prompt only", f"+ {prepared.max_tokens} completion")
-    rows = [[escape(e.model), usd(e.prompt_cost_usd), usd(e.max_cost_usd)] for e in shown.estimates]
+    columns = ("max_tokens", "prompt only", "+ a full reply")
+    rows = [[escape(e.model), str(e.max_tokens), usd(e.prompt_cost_usd), usd(e.max_cost_usd)] for e in shown.estimates]
     console.print(table("Estimated cost per candidate model", ["model", *columns], rows, numeric=columns))

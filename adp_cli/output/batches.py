@@ -47,7 +47,10 @@ def _summary_table(totals: Totals) -> None:
         usd(totals.cost_usd),
         f"{totals.items_per_second:.1f}",
     ]
-    err_console().print(table("Batch summary (skipped: already done in the output file)", numbers, [row], numeric=numbers))
+    title = "Batch summary (skipped: already done in the output file)"
+    if totals.unpriced:
+        title += f"; cost of {totals.unpriced} item(s) unknown, not counted"
+    err_console().print(table(title, numbers, [row], numeric=numbers))
 
 
 def job_end(end: JobEnd, view: View) -> None:
@@ -99,7 +102,8 @@ def _estimate_tables(shown: BatchDryRun, rows: list[dict[str, Any]]) -> None:
 
     if shown.first_error:
         console.print(f"[red]{shown.unsendable} item(s) cannot be sent[/] ({escape(shown.first_error)})", soft_wrap=True)
-    totals = {key: sum(row[key] for row in rows) for key in ("sync_prompt_usd", "sync_max_usd", "batch_prompt_usd", "batch_max_usd")}
+    keys = ("sync_prompt_usd", "sync_max_usd", "batch_prompt_usd", "batch_max_usd")
+    totals = {key: sum(row[key] for row in rows if row[key] is not None) for key in keys}
     modes = ("synchronous", "Batch API")
     estimates = [
         ["prompts only", usd(totals["sync_prompt_usd"]), usd(totals["batch_prompt_usd"])],

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 
 _LIVE_STYLE = {"live": "[green]live[/]", "gone": "[red]gone[/]", "new": "[cyan]new[/]"}
+_STATUS_STYLE = {"retired": "[red]retired[/]", "preview": "[yellow]preview[/]"}
 
 
 def models(report: ModelsReport, view: View) -> None:
@@ -28,9 +29,13 @@ def models(report: ModelsReport, view: View) -> None:
         Column("category", "category"),
         Column("input", "$ in", lambda row: price_cell(row, "input", TOKENS), numeric=True),
         Column("output", "$ out", lambda row: price_cell(row, "output", TOKENS), numeric=True),
+        Column("cached_input", "$ cached", lambda row: price_cell(row, "cached_input", TOKENS), numeric=True, wide=True),
         Column("unit", "per", wide=True),
         Column("random_pool", "pool", lambda row: "yes" if row["random_pool"] else ""),
+        Column("status", "status", lambda row: _STATUS_STYLE.get(row["status"], row["status"])),
         *([Column("live", "live", lambda row: _LIVE_STYLE[row["live"]])] if live else []),
+        Column("retired", "retired", wide=True),
+        Column("replacement", "replacement", wide=True),
         Column("enum", "enum", wide=True),
         Column("owner", "owner", wide=True),
         Column("source", "source", wide=True),
@@ -41,8 +46,11 @@ def models(report: ModelsReport, view: View) -> None:
 
 
 def _flat_price(price: Mapping[str, Any] | None) -> dict[str, Any]:
-    fields = ("input", "output", "unit", "source")
-    return {field: None if price is None else price[field] for field in fields}
+    fields = ("input", "output", "cached_input", "unit", "source")
+    flat = {field: None if price is None else price[field] for field in fields}
+    if price is not None and flat["cached_input"] is None:
+        flat["cached_input"] = price["input"]  # no discount stated: a cached token costs as much
+    return flat
 
 
 def cost(report: CostReport, view: View) -> None:

@@ -62,9 +62,11 @@ def per_unit(amount: float) -> str:
     return decimal(amount, 6)
 
 
-def usd(amount: float) -> str:
+def usd(amount: float | None) -> str:
     """Dollars readable at a glance and never rounded away: cents from $1 up, three significant
-    figures below (one call costs millionths of a dollar)."""
+    figures below (one call costs millionths of a dollar); ``?`` when no price is known."""
+    if amount is None:
+        return "?"
     if amount == 0:
         return "$0"
     if abs(amount) >= 1:

@@ -15,11 +15,14 @@ from adp_cli.tasks.task import Task
 
 @dataclass(frozen=True)
 class Estimate:
-    """What one candidate model would charge: the prompt alone, and with a full ``max_tokens`` reply."""
+    """What one candidate model would charge: the prompt alone, and with a reply that uses its
+    whole ``max_tokens`` (the answer's budget plus, for a reasoning model, its reasoning's);
+    None where no price is known."""
 
     model: str
-    prompt_cost_usd: float
-    max_cost_usd: float
+    max_tokens: int
+    prompt_cost_usd: float | None
+    max_cost_usd: float | None
 
 
 @dataclass(frozen=True)
@@ -36,13 +39,10 @@ class DryRun:
 
 def dry_run(task: Task, item: Any, settings: Settings, dispatcher: Dispatcher) -> DryRun:
     prepared = prepare(task, item, settings, enforce_limit=False)
+    dispatcher.use_remembered_list()
     prices = dispatcher.prices
-    estimates = [
-        Estimate(
-            model,
-            prices.cost(model, prepared.prompt_tokens, 0),
-            prices.cost(model, prepared.prompt_tokens, prepared.max_tokens),
-        )
-        for model in dispatcher.pool.candidates(prepared)
-    ]
+    estimates = []
+    for model in dispatcher.pool.candidates(prepared):
+        cap = dispatcher.cap(prepared, model)
+        estimates.append(Estimate(model, cap, prices.cost(model, prepared.prompt_tokens, 0), prices.cost(model, prepared.prompt_tokens, cap)))
     return DryRun(prepared, estimates)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from adp_cli.errors import AdpError, ExitStatus, RateLimitStop, UsageError
+from adp_cli.errors import AdpError, ExitStatus, RunStop, UsageError
 from adp_cli.files import is_special, refuse_read_only, resolved
 from adp_cli.text import json_text, redact, shorten
 
@@ -47,7 +47,7 @@ class Line:
     """One item's output line: ``index``, the item's ``id``, and the result fields or an error."""
 
     fields: dict[str, Any]
-    stopped_by: RateLimitStop | None = None  # the item was not sent: a rate limit ended the run
+    stopped_by: RunStop | None = None  # the item was not sent: a limit that will not clear ended the run
 
     @property
     def failed(self) -> bool:
@@ -69,7 +69,7 @@ def result_line(index: int, identifier: str | int | None, answer: Answer) -> Lin
 
 def error_line(index: int, identifier: str | int | None, error: BaseException) -> Line:
     kind = error.kind if isinstance(error, AdpError) else "internal_error"
-    stop = error if isinstance(error, RateLimitStop) else None
+    stop = error if isinstance(error, RunStop) else None
     return Line({**_head(index, identifier), "error": {"type": kind, "message": redact(str(error))}}, stopped_by=stop)
 
 
@@ -97,9 +97,10 @@ class Totals:
     skipped: int = 0  # done by an earlier run into the same --output
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float = 0.0  # of the items whose price is known
+    unpriced: int = 0  # items whose model has no known price
     seconds: float = 0.0
-    stop: RateLimitStop | None = None  # the rate limit that ended the run, if one did
+    stop: RunStop | None = None  # the limit that ended the run, if one did
 
     def add(self, line: Line) -> None:
         self.items += 1
@@ -109,7 +110,11 @@ class Totals:
             return
         self.prompt_tokens += line.fields["prompt_tokens"]
         self.completion_tokens += line.fields["completion_tokens"]
-        self.cost_usd += line.fields["cost_usd"]
+        cost = line.fields["cost_usd"]
+        if cost is None:
+            self.unpriced += 1
+        else:
+            self.cost_usd += cost
 
     @property
     def items_per_second(self) -> float:

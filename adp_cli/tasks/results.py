@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
+from adp_cli.accounting.prices import round_cost
+
 _R = TypeVar("_R", bound="Answer")
 
 
@@ -15,16 +17,33 @@ class Usage:
     the guide's fields; the token split and latency are adp's)."""
 
     tokens_used: int
-    cost_usd: float
+    cost_usd: float | None  # None: no price is known for the model
     provider: str
     model: str
     prompt_tokens: int
     completion_tokens: int
     latency_ms: int
+    cached_tokens: int = 0  # of the prompt tokens, those the server's prompt cache served
+    reasoning_tokens: int = 0  # of the completion tokens, those spent reasoning
 
     def usage_fields(self) -> dict[str, Any]:
         """The usage part alone, in the order JSON output shows it."""
         return {field.name: getattr(self, field.name) for field in fields(Usage)}
+
+    def plus(self, other: Usage) -> Usage:
+        """Two calls for one answer (a retry of a reply the cap cut off): what both consumed."""
+        cost = None if self.cost_usd is None or other.cost_usd is None else round_cost(self.cost_usd + other.cost_usd)
+        return Usage(
+            tokens_used=self.tokens_used + other.tokens_used,
+            cost_usd=cost,
+            provider=other.provider,
+            model=other.model,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            latency_ms=self.latency_ms + other.latency_ms,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+            reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
+        )
 
 
 @dataclass(frozen=True)

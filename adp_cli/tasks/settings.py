@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from adp_cli.accounting.catalog import REASONING_CHOICES
+from adp_cli.accounting.capabilities import REASONING_CHOICES
 from adp_cli.errors import UsageError
 from adp_cli.scales import POETIC_LEVEL_DEFAULT
 

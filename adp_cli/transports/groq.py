@@ -17,7 +17,13 @@ if TYPE_CHECKING:
     from adp_cli.tasks.prepared import Prepared
 
 KEY_VARIABLE = "GROQ_API_KEY"
-SERVER = Server(name="Groq", key_hint=f"check {KEY_VARIABLE}", errors="Groq API error", url_hint="--base-url (or GROQ_BASE_URL)")
+SERVER = Server(
+    name="Groq",
+    key_hint=f"check {KEY_VARIABLE}",
+    errors="Groq API error",
+    url_hint="--base-url (or GROQ_BASE_URL)",
+    limit_hint="raise it at https://console.groq.com/settings/billing/limits (Settings, Billing, Limits; limits reset on the 1st of the month)",
+)
 
 
 class GroqTransport:

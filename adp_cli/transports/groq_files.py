@@ -16,8 +16,8 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from adp_cli.errors import AdpError, ConfigError, GenerationError, UsageError
 from adp_cli.transports.base import Connection
-from adp_cli.transports.sdk import error_fields
-from adp_cli.transports.groq import groq_client
+from adp_cli.transports.groq import SERVER, groq_client
+from adp_cli.transports.sdk import SPENT, error_fields, translate
 
 if TYPE_CHECKING:
     import groq
@@ -91,6 +91,8 @@ def _translate(error: groq.APIStatusError, what: str) -> AdpError:
     code, message = error_fields(error)
     status = error.status_code
     label = f"{status} {code}".strip()
+    if code in SPENT:
+        return translate(error, SERVER, what)
     if code == "not_available_for_plan":
         return ConfigError(f"Groq's Batch API is not available for this key's plan ({label}): {message}")
     if status in (401, 403):

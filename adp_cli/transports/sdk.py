@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from adp_cli.errors import AdpError, ConfigError, GenerationError, ModelUnavailableError
+from adp_cli.errors import AdpError, ConfigError, GenerationError, ModelUnavailableError, SpendLimitReached
 from adp_cli.text import quote, shorten
 from adp_cli.transports.base import Connection, Reply, Served
 from adp_cli.transports.replies import NotACompletion, completion, parsed
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("adp")
 
 MODEL_GONE = frozenset({"model_not_found", "model_decommissioned"})
+# The account may spend no more: Groq's spend limit (a 400), OpenAI's used-up quota (a 429 that
+# never clears). Neither is retried: no request can succeed until the user acts.
+SPENT = frozenset({"blocked_api_access", "insufficient_quota"})
 _API_KEY = re.compile(r"[!-~]+")  # printable ASCII without spaces: what a key and a header hold
 Hooks = dict[str, list[Callable[..., Any]]]
 
@@ -46,6 +49,7 @@ class Server:
     key_hint: str  # where the key comes from, for a refused key
     errors: str  # how a failed request reads: "Groq API error", "server error"
     url_hint: str  # where the URL comes from, for a reply that is no chat completion
+    limit_hint: str = "raise the limit with the server's provider"  # where a spend limit is raised
 
 
 def clean_key(value: str, variable: str) -> str:
@@ -86,8 +90,9 @@ def make_client(
     hooks: Hooks | None = None,
     default_headers: Mapping[str, Any] | None = None,
 ) -> groq.Groq:
-    """A client for one run; every request it makes is logged at debug level."""
-    import groq
+    """A client for one run; every request it makes is logged at debug level, and bounded as a
+    whole by ``--timeout`` (reading included: see ``deadline``)."""
+    from adp_cli.transports.deadline import http_client
 
     event_hooks = dict(hooks or {})
     event_hooks["request"] = [*event_hooks.get("request", []), log_request]
@@ -97,7 +102,7 @@ def make_client(
         timeout=connection.timeout,
         max_retries=connection.max_retries,
         default_headers=default_headers,
-        http_client=groq.DefaultHttpxClient(event_hooks=event_hooks),
+        http_client=http_client(connection.timeout, event_hooks),
     )
 
 
@@ -141,13 +146,20 @@ def error_fields(error: groq.APIStatusError) -> tuple[str, str]:
 
 
 def translate(error: groq.APIStatusError, server: Server, model: str) -> AdpError:
-    """The SDK's status error as adp's: a rate-limit refusal, a model the server does not serve,
-    a refused key (configuration), or a failed request naming the URL that was requested."""
+    """The SDK's status error as adp's: a spend limit reached, a rate-limit refusal, a model the
+    server does not serve, a refused key (configuration), or a failed request naming the URL
+    that was requested."""
+    code, message = error_fields(error)
+    status = error.status_code
+    if code in SPENT:
+        return SpendLimitReached(
+            f"{server.name} accepts no more requests: the account's spend limit is reached ({status} {code}); "
+            f"nothing more is sent. {server.limit_hint[0].upper()}{server.limit_hint[1:]}, "
+            "then rerun the same command with -o FILE to resume where it stopped"
+        )
     refused = rate_limited_from(error, model)
     if refused is not None:
         return refused
-    code, message = error_fields(error)
-    status = error.status_code
     if code in MODEL_GONE or is_unknown_model(status, error.body) or (status == 404 and "model" in message.lower()):
         return ModelUnavailableError(f"model {model} is not available ({code or status}): {message}", model=model)
     if status in (401, 403):

@@ -18,6 +18,7 @@ from adp_cli.tasks.task import Task
 
 
 def dry_run(task: Task, source: Source, flags: Flags, settings: Settings, limits: Limits, dispatcher: Dispatcher) -> BatchDryRun:
+    dispatcher.use_remembered_list()
     estimate = CostEstimate(dispatcher.prices)
     count = batches = size = unsendable = 0
     first_error: str | None = None

@@ -117,6 +117,7 @@ def run(spec: JobSpec, source: Source, connection: Connection, sink: JobSink) ->
         )
     client = BatchClient(connection)  # a missing key fails here, before any item is read
     dispatcher = dispatcher_for(connection, spec.settings)
+    dispatcher.start()  # so does an unusable ledger, before anything is uploaded; and Groq's list is read
     return drive(_run(spec, source, job, path, client, dispatcher), sink)
 
 
@@ -149,9 +150,7 @@ def _submit(
     totals: Totals,
 ) -> Iterator[Event]:
     """Prepare what neither ``-o`` nor an earlier batch of the job holds, check the budget, then
-    upload and create a batch per request file. An unusable ledger stops the job here, before
-    anything is uploaded, as it stops a synchronous run before its first request."""
-    ledger.open_ledger()
+    upload and create a batch per request file."""
     yield from _adopt(job, path, client)
     pending = ((index, document) for index, document in enumerate(source.documents) if index not in present and not job.covers(index))
     estimate = CostEstimate(dispatcher.prices) if ledger.budget_set() else None

@@ -68,7 +68,7 @@ class ModelEstimate:
     prompt_tokens: int = 0
     max_completion_tokens: int = 0
 
-    def cost(self, prices: PriceBook, *, batch: bool, replies: bool) -> float:
+    def cost(self, prices: PriceBook, *, batch: bool, replies: bool) -> float | None:
         completion = self.max_completion_tokens if replies else 0
         return prices.cost(self.model, self.prompt_tokens, completion, batch=batch)
 
@@ -81,14 +81,15 @@ class CostEstimate:
     prices: PriceBook
     models: dict[str, ModelEstimate] = field(default_factory=dict)
 
-    def add(self, model: str, prepared: Prepared) -> None:
+    def add(self, model: str, prepared: Prepared, cap: int) -> None:
         entry = self.models.setdefault(model, ModelEstimate(model))
         entry.items += 1
         entry.prompt_tokens += count_tokens_in_bulk(prepared.prompt_text)
-        entry.max_completion_tokens += prepared.max_tokens
+        entry.max_completion_tokens += cap
 
     def total(self, *, batch: bool, replies: bool) -> float:
-        return sum(entry.cost(self.prices, batch=batch, replies=replies) for entry in self.models.values())
+        """Of the models whose price is known."""
+        return sum(cost for entry in self.models.values() if (cost := entry.cost(self.prices, batch=batch, replies=replies)) is not None)
 
 
 class Picker:
@@ -143,7 +144,7 @@ def requests(
             continue
         model = pick(prepared)
         if estimate is not None:
-            estimate.add(model, prepared)
+            estimate.add(model, prepared, dispatcher.cap(prepared, model))
         line = {"custom_id": custom_id(index, identifier), "method": "POST", "url": ENDPOINT, "body": dispatcher.body(prepared, model)}
         yield Request(index, identifier, _encoded(line))
 
