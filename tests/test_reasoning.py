@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from adp_cli.accounting.catalog import REASONING_CHOICES, TEXT_GENERATION_MODELS, Category, category_of
+from adp_cli.accounting.capabilities import REASONING_CHOICES
+from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS, Category, category_of
 from adp_cli.accounting.prices import known_model_ids
 from adp_cli.errors import UsageError
 from adp_cli.cli.options import ReasoningLevel

@@ -46,27 +46,31 @@ def _limited(stream: BinaryIO, name: str) -> str:
 
 
 def cost_rows(tokens: int, output_tokens: int, model: str | None) -> list[dict[str, Any]]:
-    """One row per model, cheapest first: prices per 1M tokens and the cost of these tokens."""
+    """One row per model, cheapest first: prices per 1M tokens and the cost of these tokens. Without
+    ``model``, every text model Groq serves (or may still serve: not the retired ones); a model
+    with no known price is listed last, its price and cost unknown (None)."""
     if model is not None:
         models = [model]
     else:
-        models = [m for m in prices.known_model_ids() if catalog.category_of(m) is catalog.Category.TEXT]
+        models = [
+            m
+            for m in prices.known_model_ids()
+            if catalog.category_of(m) is catalog.Category.TEXT and catalog.lifecycle_of(m).status is not catalog.Status.RETIRED
+        ]
     rows = []
     for name in models:
         price = prices.price_of(name)
-        if price is None:
-            raise UsageError(f"no price known for model {name!r}; see `adp models` or set ADP_PRICES_FILE")
         rows.append(
             {
                 "model": name,
-                "input_price": price.input,
-                "output_price": price.output,
-                "unit": price.unit,
-                "source": price.source,
-                "cost_usd": billing.cost(price, tokens, output_tokens),
+                "input_price": None if price is None else price.input,
+                "output_price": None if price is None else price.output,
+                "unit": None if price is None else price.unit,
+                "source": None if price is None else price.source,
+                "cost_usd": None if price is None else billing.cost(price, tokens, output_tokens),
             }
         )
-    return sorted(rows, key=lambda row: (row["cost_usd"], row["model"]))
+    return sorted(rows, key=lambda row: (row["cost_usd"] is None, row["cost_usd"] or 0.0, row["model"]))
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ class GroqTransport:
     label = "groq"
     models_hint = "run `adp models --live` to see the models Groq serves"
     groq_catalog = True
-    ledger_server = None
+    ledger_server: str | None = None
     remote = True
     daily_request_headers = True
 

@@ -22,7 +22,7 @@ class OfflineTransport:
     label = "offline"
     models_hint = "the offline provider has one model"
     groq_catalog = False
-    ledger_server = None
+    ledger_server: str | None = None
     remote = False
     daily_request_headers = False
 

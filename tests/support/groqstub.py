@@ -410,7 +410,7 @@ class GroqStub:
         prompt_tokens: int = 120,
         completion_tokens: int = 12,
         live_models: list[str] | None = None,
-        today: bool = False,
+        today: bool = True,
     ) -> None:
         self.latency = latency
         self.content = content

@@ -184,7 +184,7 @@ class Collection:
             usage.model,
             row.prompt_tokens + usage.prompt_tokens,
             row.completion_tokens + usage.completion_tokens,
-            row.cost_usd + usage.cost_usd,
+            row.cost_usd + (usage.cost_usd or 0.0),
             row.requests + 1,
         )
 
