@@ -56,7 +56,9 @@ INSTRUCTIONS = (
     "sound and motion over technical terms. Do not repeat the input data verbatim and do not add "
     "facts that the data does not support. Style: match the requested poetic level, from plain "
     "and factual at the low end to imagistic and metaphorical at the high end. Output only the "
-    "sentence, without quotes, labels or explanations.\n\nMusic Data: "
+    "sentence, without quotes, labels or explanations. When the data names vocals, say how they "
+    "sit in the mix; when it names an energy level, let the verbs carry it; when it names several "
+    "moods, find the one image that holds them together rather than listing each in turn.\n\nMusic Data: "
 )
 
 

@@ -15,6 +15,7 @@ import logging
 import os
 import sqlite3
 import stat
+import time
 from pathlib import Path
 
 from adp_cli.errors import ConfigError, LogError
@@ -24,6 +25,7 @@ log = logging.getLogger("adp")
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 30.0  # another process's write; as long as the ledger waits for its lock
+_WAL_RETRY_S = 0.01
 _OFF_HINT = "set ADP_LOGS_DB=off to run without the log"
 
 
@@ -97,7 +99,7 @@ def connect(path: Path) -> sqlite3.Connection:
         raise database_error(path, err) from None
     try:
         _check_existing(connection, path)
-        connection.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(connection)
         connection.execute("PRAGMA synchronous=NORMAL")  # WAL: a process crash loses no commit
         _create_schema(connection, path)
     except sqlite3.Error as err:
@@ -157,14 +159,34 @@ def _refuse_unusable(path: Path) -> None:
 
 def _check_existing(connection: sqlite3.Connection, path: Path) -> None:
     """Read-only checks of a file that exists: SQLite's own (reading the schema fails on random
-    bytes, and on a file shorter than its header's page count: a truncated copy), then adp's
-    schema version."""
-    (version,) = connection.execute("PRAGMA user_version").fetchone()
-    tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
+    bytes, and on a file shorter than its header's page count: a truncated copy), adp's schema
+    version, and that the entries table's root and newest pages read. Damage elsewhere shows
+    when a query or a write reaches it, as the same LogError."""
+    # One statement, so one snapshot: another process may create the tables in between.
+    version, tables = connection.execute(
+        "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_schema WHERE type = 'table')"
+    ).fetchone()
     if version > SCHEMA_VERSION:
         raise LogError(f"log database {path} was written by a newer adp (schema {version}); upgrade adp, or {_OFF_HINT}")
     if version == 0 and tables:
         raise LogError(f"log database {path} holds other tables, not an adp log; point ADP_LOGS_DB elsewhere, or {_OFF_HINT}")
+    if version:
+        connection.execute("SELECT max(id) FROM entries").fetchone()  # a few pages: the table's root and newest end
+
+
+def _switch_to_wal(connection: sqlite3.Connection) -> None:
+    """WAL mode, retried while SQLite reports a deadlock: two processes switching a new file at
+    once each hold a read lock the other's switch must wait for, and SQLite then fails one at
+    once instead of calling the busy handler. The retry finds the file switched already."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if not getattr(err, "sqlite_errorname", "").startswith("SQLITE_BUSY") or time.monotonic() > deadline:
+                raise
+        time.sleep(_WAL_RETRY_S)
 
 
 def _create_schema(connection: sqlite3.Connection, path: Path) -> None:

@@ -97,6 +97,7 @@ class LogStore:
         the write was cut short (the waiting threads must never hang)."""
         ids: list[int] = []
         error: LogError | None = None
+        committed = False
         try:
             with self._transaction() as connection:
                 for slot in batch:
@@ -104,14 +105,15 @@ class LogStore:
                     assert cursor.lastrowid is not None
                     connection.execute(queries.INSERT_WORDS, (cursor.lastrowid, *slot.words))
                     ids.append(cursor.lastrowid)
+            committed = True
         except LogError as err:
             error = err
         finally:
-            if error is None and len(ids) < len(batch):
+            if not committed and error is None:
                 error = LogError(f"log database {self.path}: the write was interrupted; nothing of it was kept")
             with self._queue:
                 for index, slot in enumerate(batch):
-                    slot.id, slot.error, slot.done = (None, error, True) if error else (ids[index], None, True)
+                    slot.id, slot.error, slot.done = (ids[index], None, True) if committed else (None, error, True)
                 self._writing = False
                 self._queue.notify_all()
 
