@@ -6,8 +6,9 @@ In a temp folder: records 10,000 entries from one thread and from 16 threads (fr
 then builds a database of ``--entries`` entries (16 threads, times spread over the last 90 days,
 oldest first) with realistic sizes: a ~1 KB prompt (a fixed instruction text plus the item's
 music data), a ~200-byte reply, the item's JSON. Then times each ``adp logs`` query the way the
-CLI runs it (open the log, query, close), cold (first run) and as the median of ``--runs``, as
-milliseconds and as a ratio of the 0.5 s target, and prints the size on disk. No network.
+CLI runs it (open the log, query, close), cold (the first run: a fresh connection, though the OS
+file cache is warm from the build) and as the median of ``--runs``, as milliseconds and as a
+ratio of the 0.5 s target, and prints the size on disk. No network.
 """
 
 from __future__ import annotations

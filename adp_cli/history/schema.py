@@ -3,7 +3,8 @@ then WAL mode, the busy timeout and the schema.
 
 Order matters: the file is first only read (SQLite checks its header and that the file is as
 long as the header says, then adp checks its schema version), and only then does anything write
-(WAL mode, the tables). So a corrupt, truncated or foreign file is reported and left byte for byte as it was.
+(WAL mode, the tables). So a corrupt, truncated or foreign file is reported and left byte for
+byte as it was.
 
 Importing this module checks that this Python's SQLite has FTS5 (CPython's own builds do), since
 ``adp logs -s`` depends on it.
