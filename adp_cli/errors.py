@@ -41,6 +41,14 @@ class ConfigError(UsageError):
     kind = "config_error"
 
 
+class LogError(ConfigError):
+    """The generation log (``ADP_LOGS_DB``) cannot be opened, read or written: corrupt, read-only,
+    locked too long. The message names the file and says ``ADP_LOGS_DB=off`` goes on without it;
+    the file itself is left exactly as it was."""
+
+    kind = "log_error"
+
+
 class TokenLimitError(UsageError):
     """The prompt is over the generation's o200k token limit; nothing was sent."""
 

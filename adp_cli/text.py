@@ -37,9 +37,15 @@ def redact(text: str) -> str:
     key = os.environ.get("GROQ_API_KEY", "").strip()
     if len(key) >= _MIN_KEY_TO_REDACT:
         text = text.replace(key, REDACTED)
-    text = _BEARER.sub(lambda match: f"{match.group(1)} {REDACTED}", text)
-    text = _GROQ_KEY.sub(f"gsk_{REDACTED}", text)
-    return _URL_USERINFO.sub(rf"\g<1>{REDACTED}@", text)
+    # Each pattern needs a literal the text rarely holds; testing for it first makes a 1 KB
+    # prompt cost 4 us instead of 75 (the generation log redacts every text it stores).
+    if "bearer" in text.lower():
+        text = _BEARER.sub(lambda match: f"{match.group(1)} {REDACTED}", text)
+    if "gsk_" in text:
+        text = _GROQ_KEY.sub(f"gsk_{REDACTED}", text)
+    if "://" in text:
+        text = _URL_USERINFO.sub(rf"\g<1>{REDACTED}@", text)
+    return text
 
 
 def _escaped(match: re.Match[str]) -> str:

@@ -20,11 +20,12 @@ SAMPLES = ROOT / "samples"
 @pytest.fixture(scope="session", autouse=True)
 def token_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One o200k rank cache for the whole session (only the first count pays the parse), and no
-    test, with or without the ``env`` fixture, touches the real user's cache or ledger."""
+    test, with or without the ``env`` fixture, touches the real user's cache, ledger or log."""
     folder = tmp_path_factory.mktemp("adp-cache")
-    saved = {name: os.environ.get(name) for name in ("ADP_CACHE_DIR", "COST_TRACKING_FILE")}
+    saved = {name: os.environ.get(name) for name in ("ADP_CACHE_DIR", "COST_TRACKING_FILE", "ADP_LOGS_DB")}
     os.environ["ADP_CACHE_DIR"] = str(folder)
     os.environ["COST_TRACKING_FILE"] = str(tmp_path_factory.mktemp("ledger") / "daily-costs.json")
+    os.environ["ADP_LOGS_DB"] = str(tmp_path_factory.mktemp("logs") / "logs.db")
     yield folder
     for name, value in saved.items():
         if value is None:
@@ -35,13 +36,14 @@ def token_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, token_cache: Path) -> dict[str, str]:
-    """A clean environment: no real key or provider, no forced terminal, a private ledger, cache
-    and working dir."""
+    """A clean environment: no real key or provider, no forced terminal, a private ledger, log,
+    cache and working dir."""
     for name in list(os.environ):
         if name.startswith(("GROQ_", "ADP_", "COST_TRACKING", "LOG_LEVEL", "NO_COLOR", "FORCE_COLOR", "TTY_")):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ADP_CACHE_DIR", str(token_cache))
     monkeypatch.setenv("COST_TRACKING_FILE", str(tmp_path / "ledger.json"))
+    monkeypatch.setenv("ADP_LOGS_DB", str(tmp_path / "logs.db"))
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.chdir(tmp_path)
     return dict(os.environ)

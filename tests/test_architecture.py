@@ -31,6 +31,7 @@ LAYERS: list[tuple[int, str]] = [
     (3, "adp_cli.tasks"),
     (3, "adp_cli.offline"),
     (2, "adp_cli.accounting"),
+    (2, "adp_cli.history"),
     (1, "adp_cli"),  # everything else: the building blocks
 ]
 
