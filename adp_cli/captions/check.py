@@ -90,18 +90,18 @@ def check(phrase: str, item: WizardData, min_recall: float = 0.5) -> Check:
 
 def item_tags(item: WizardData) -> list[tuple[str, str, frozenset[str]]]:
     """The item's tags in item order, each with its words as ``Words.spaced`` has them and the
-    forms that mention it (``tag_forms``); a tag given twice
-    (mood "warm" and texture "warm") is one tag, and a value with no letter or digit is none.
+    forms that mention it (``tag_forms``). A tag given twice (mood "warm", texture "Warm") is
+    one tag, and a value with no letter or digit is none.
 
     An instrument is a tag only when its role says something too: the offline templates leave
     out an instrument whose role is a placeholder ("-"), and a check should not fail them for it.
     """
     tags: list[tuple[str, str, frozenset[str]]] = []
-    seen: set[str] = set()
+    seen: set[frozenset[str]] = set()
     values = _tag_values(item)
     for value, found in zip(values, map(tag_forms, values)):
-        if found is not None and found[0] not in seen:
-            seen.add(found[0])
+        if found is not None and found[1] not in seen:
+            seen.add(found[1])
             tags.append((value, *found))
     return tags
 
@@ -136,12 +136,12 @@ def tag_forms(value: str) -> tuple[str, frozenset[str]] | None:
     if not says_something(value):
         return None
     words = words_of(value)
-    equivalents = vocabulary().equivalents
+    equivalents, limit = vocabulary().equivalents, vocabulary().longest
     whole = words.joined
     forms = {whole, *equivalents.get(whole, ())}
     for first in range(len(words.forms)):
         for last in range(first, len(words.forms)):
-            if last > first and words.broken(last):
+            if (last > first and words.broken(last)) or words.ends[last] - words.starts[first] > limit:
                 break
             start, end = words.starts[first], words.ends[last]
             for other in equivalents.get(whole[start:end], ()):
@@ -271,17 +271,18 @@ class _Claims:
     def _in_item(self, first: int, last: int, entry: Entry) -> bool:
         """Whether the item has it: under any of its names, as a part of an item value ("guitar"
         of "Electric Guitar"), or word by word from the item's own values ("lead guitar")."""
-        if self._item_keys is None:
+        if self._item_keys is None:  # worked out once a phrase names something
             self._item_keys = frozenset().union(*map(value_keys, _item_values(self.item)))
-        if not self._item_keys.isdisjoint(entry.keys):
+        keys, equivalents = self._item_keys, self.vocab.equivalents
+
+        def has(form: str) -> bool:
+            return form in keys or not keys.isdisjoint(equivalents.get(form, ()))
+
+        if not keys.isdisjoint(entry.keys):
             return True
         if entry.head is not None:
-            return self._item_has(entry.head)
-        return all(form == CONNECTOR or self._item_has(form) for form in self.words.forms[first : last + 1])
-
-    def _item_has(self, form: str) -> bool:
-        assert self._item_keys is not None
-        return form in self._item_keys or not self._item_keys.isdisjoint(self.vocab.equivalents.get(form, ()))
+            return has(entry.head)
+        return all(form == CONNECTOR or has(form) for form in self.words.forms[first : last + 1])
 
 
 @lru_cache(maxsize=1 << 16)
@@ -300,8 +301,8 @@ def value_keys(value: str) -> frozenset[str]:
 
 
 def _item_values(item: WizardData) -> list[str]:
-    """Every word the item uses, roles and descriptors included: the templates and a model may
-    say "bass" for a synth in the bass role."""
+    """Every word the item uses, roles and descriptors included (the templates and a model may
+    say "bass" for a synth in the bass role), and "vocals" when someone sings."""
     values: list[str] = []
     if item.genre is not None:
         values.append(item.genre.primary)

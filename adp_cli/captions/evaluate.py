@@ -122,9 +122,8 @@ class Evaluation:
         self._lengths[len(words)] += 1
         self._words += len(words)
         self._unigrams.update(words)
-        pairs = list(pairwise(words))
-        self._pairs += len(pairs)
-        self._bigrams.update(pairs)
+        self._pairs += max(len(words) - 1, 0)
+        self._bigrams.update(pairwise(words))
         normal = " ".join(phrase.casefold().split())
         if normal in self._seen:
             self._duplicates += 1
