@@ -30,6 +30,7 @@ LAYERS: list[tuple[int, str]] = [
     (4, "adp_cli.transports"),
     (3, "adp_cli.tasks"),
     (3, "adp_cli.offline"),
+    (3, "adp_cli.captions"),
     (2, "adp_cli.accounting"),
     (2, "adp_cli.history"),
     (1, "adp_cli"),  # everything else: the building blocks
