@@ -151,6 +151,15 @@ PriceOpt = Annotated[Optional[str], typer.Option("--price", metavar="IN,OUT", he
 ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", "-j", min=1, max=256, help="Requests in flight for a batch.")]
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", dir_okay=False, metavar="FILE", help="Batch: append JSON lines here and skip items already done.")]
 
+# The generation log.
+CacheOpt = Annotated[bool, typer.Option("--cache", envvar="ADP_CACHE", help="Answer from the generation log what it answered before: nothing sent, nothing paid.")]
+LogCountOpt = Annotated[int, typer.Option("-n", "--limit", min=1, max=1_000_000, help="At most N entries, newest first.")]
+LogTaskOpt = Annotated[Optional[str], typer.Option("--task", metavar="TASK", help="Only this task's entries (casual, structure, bpm).")]
+LogModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID", help="Only this model's entries.")]
+SinceOpt = Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="From this day (2026-12-01, today, yesterday) or moment (2026-12-01T09:30) on.")]
+SearchOpt = Annotated[Optional[str], typer.Option("--search", "-s", metavar="TEXT", help="Entries whose item, prompt or reply holds every word of TEXT.")]
+EntryArg = Annotated[int, typer.Argument(metavar="ID", help="The entry's id (the first column of `adp logs`).", show_default=False)]
+
 # Groq's Batch API.
 BatchApiOpt = Annotated[bool, typer.Option("--batch-api", help="Send the batch through Groq's Batch API: half price, results within --window; needs -o.")]
 WaitOpt = Annotated[bool, typer.Option("--wait", help="With --batch-api: keep polling until the results are written.")]

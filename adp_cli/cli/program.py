@@ -15,11 +15,13 @@ from typer.core import TyperCommand
 from adp_cli import __version__
 from adp_cli.cli.batch_app import batch_app
 from adp_cli.cli.boundary import connection_of, reported, shown, view_of
+from adp_cli.cli.logs_app import logs_app
 from adp_cli.cli.options import (
     BaseUrlOpt,
     BatchApiOpt,
     BatchSizeOpt,
     BpmOpt,
+    CacheOpt,
     CategoryOpt,
     ChartOpt,
     ConcurrencyOpt,
@@ -82,6 +84,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(batch_app)
+app.add_typer(logs_app)
 
 class _TaskCommand(TyperCommand):
     """Every generation command shares one declaration (``generation``); each offers only the
@@ -128,6 +131,7 @@ def generation(
     price: PriceOpt = None,
     concurrency: ConcurrencyOpt = 4,
     output: OutputOpt = None,
+    cache: CacheOpt = False,
     batch_api: BatchApiOpt = False,
     wait: WaitOpt = False,
     window: WindowOpt = "24h",
@@ -175,6 +179,7 @@ def generation(
             wait=wait,
             window=window,
             batch_size=batch_size,
+            cache=cache,
         )
         view = view_of(as_json, fmt, quiet)
         with live(view, job=batch_api) as sink:

@@ -45,6 +45,7 @@ class Request:
     wait: bool = False  # Batch API: poll until the results are written
     window: str = "24h"  # Batch API completion window
     batch_size: int | None = None  # Batch API: requests per batch at most (None: Groq's maximum)
+    cache: bool = False  # answer from the generation log what it answered before
 
 
 def run(request: Request, sink: JobSink) -> Report:
@@ -57,7 +58,7 @@ def run(request: Request, sink: JobSink) -> Report:
         raise UsageError("--wait goes with --batch-api (a synchronous run always waits)")
     if request.batch_api:
         return _batch_api(request, source, sink)
-    dispatcher = Dispatcher(open_transport(request.provider, request.connection), request.connection, settings)
+    dispatcher = Dispatcher(open_transport(request.provider, request.connection), request.connection, settings, cache=request.cache)
     if source.batch:
         return _stream(request, source, dispatcher, sink)
     if request.output is not None:

@@ -60,10 +60,13 @@ def collect(target: str, connection: Connection, sink: JobSink, *, wait: bool) -
     dispatcher = job.dispatcher_for(connection, Settings())
     dispatcher.start()
     long_running()
-    if isinstance(found, str):
-        return job.drive(_wait_for(client, found) if wait else _results_of(client, dispatcher, found), sink)
-    path, running = found
-    return job.drive(job.resume(running, path, client, dispatcher, wait=wait), sink)
+    try:
+        if isinstance(found, str):
+            return job.drive(_wait_for(client, found) if wait else _results_of(client, dispatcher, found), sink)
+        path, running = found
+        return job.drive(job.resume(running, path, client, dispatcher, wait=wait), sink)
+    finally:
+        dispatcher.close()
 
 
 def _wait_for(client: BatchClient, batch_id: str) -> Generator[Event, None, None]:

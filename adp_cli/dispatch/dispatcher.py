@@ -22,14 +22,16 @@ from adp_cli.accounting.capabilities import reasoning_parameters, token_cap
 from adp_cli.accounting.catalog import Status, lifecycle_of
 from adp_cli.accounting.ledger import Call, Tab
 from adp_cli.accounting.prices import PriceBook, live_price
+from adp_cli.dispatch.logbook import Attempt, ItemRef, RunLog
 from adp_cli.dispatch.pool import Pool
 from adp_cli.dispatch.scheduler import Cancelled, Scheduler, Waiting, send_with
-from adp_cli.errors import BadReplyError, ConfigError, GenerationError, ModelUnavailableError, SpendLimitReached
+from adp_cli.errors import AdpError, BadReplyError, ConfigError, GenerationError, ModelUnavailableError, SpendLimitReached
 from adp_cli.tasks.cleanup import strip_reasoning
 from adp_cli.tasks.results import Answer, Usage
 from adp_cli.transports import served_list
 
 if TYPE_CHECKING:
+    from adp_cli.history import Logged
     from adp_cli.tasks.prepared import Prepared
     from adp_cli.tasks.settings import Settings
     from adp_cli.tasks.task import Task
@@ -40,7 +42,7 @@ log = logging.getLogger("adp")
 
 
 class Dispatcher:
-    def __init__(self, transport: Transport, connection: Connection, settings: Settings) -> None:
+    def __init__(self, transport: Transport, connection: Connection, settings: Settings, *, cache: bool = False) -> None:
         self.transport = transport
         self.connection = connection
         self.settings = settings
@@ -54,6 +56,7 @@ class Dispatcher:
             daily_request_headers=transport.daily_request_headers,
         )
         self._served: ServedList | None = None
+        self.log = RunLog(caching=cache)
         self._tab: Tab | None = None
         self._started = False
         self._stop: SpendLimitReached | None = None
@@ -65,11 +68,16 @@ class Dispatcher:
         self.transport.open()
         if self.transport.remote:  # a server bills its calls; the templates cost nothing
             self._tab = Tab(server=self.transport.ledger_server)
+        self.log.open()
         if self.transport.groq_catalog or not self.settings.model:
             self._learn(served_list.served(self.transport, self.connection))
             if not self.transport.groq_catalog and not self.settings.model and self._served is not None and not self._served.models:
                 raise ConfigError(f"{self.transport.label} serves no model; give one with -m")
         self._started = True
+
+    def close(self) -> None:
+        """The run is over: the log is closed (its last entries are on disk already)."""
+        self.log.close()
 
     def use_remembered_list(self) -> None:
         """What a dry run knows without asking: the server's list as last read, if ever."""
@@ -81,24 +89,57 @@ class Dispatcher:
         self.pool.serve(served.ids)
         self.prices.adopt({model.id: price for model in served.models if (price := live_price(model.pricing)) is not None})
 
-    def answer(self, prepared: Prepared) -> Answer:
-        """The task's result for one prepared request; failures are AdpErrors."""
+    def answer(self, prepared: Prepared, where: ItemRef | None = None) -> Answer:
+        """The task's result for one prepared request (``where``: its place in a batch, for the
+        log); failures are AdpErrors. Every request made is in the ledger and the log before its
+        result is returned."""
         if not self._started:
             raise RuntimeError("start() the dispatcher before answer()")
         self._stopped()
-        with self._reserved(prepared):
-            reply, usage = self._call(prepared)
-            if _cut_off(reply):
-                log.warning("the reply of %s was cut off at max_tokens with nothing in it; sending it once more with more room", reply.model)
-                reply, more = self._call(prepared, model=reply.model, retry=True)
-                usage = usage.plus(more)
-                if _cut_off(reply):
-                    raise BadReplyError(
-                        f"{reply.model} was cut off by max_tokens twice ({reply.completion_tokens} tokens, "
-                        f"{reply.reasoning_tokens} of them reasoning) and answered nothing: raise --max-tokens, "
-                        "or let it reason less (--reasoning low)"
-                    )
-        return self.finish(prepared.task, reply, usage)
+        key = self.log.key(prepared, self._model_key(prepared)) if self.log.on else None  # later --cache runs find it
+        if key is not None and self.log.caching and (hit := self.log.lookup(key)) is not None:
+            return self._from_log(prepared, hit, where, key)
+        attempt = Attempt()
+        usage: Usage | None = None
+        try:
+            with self._reserved(prepared):
+                usage = self._call(prepared, attempt)
+                if _cut_off(attempt.reply):
+                    log.warning("the reply of %s was cut off at max_tokens with nothing in it; sending it once more with more room", usage.model)
+                    usage = usage.plus(self._call(prepared, attempt, model=usage.model, retry=True))
+                    if _cut_off(attempt.reply):
+                        raise BadReplyError(
+                            f"{usage.model} was cut off by max_tokens twice ({attempt.reply.completion_tokens if attempt.reply else 0} tokens, "
+                            f"{attempt.reply.reasoning_tokens if attempt.reply else 0} of them reasoning) and answered nothing: raise "
+                            "--max-tokens, or let it reason less (--reasoning low)"
+                        )
+            assert attempt.reply is not None
+            answer = self.finish(prepared.task, attempt.reply, usage)
+        except AdpError as error:
+            if attempt.body is not None:  # a request went out: it is logged, failed or not
+                self._record(prepared, attempt, where, key, usage=usage, error=error)
+            raise
+        self._record(prepared, attempt, where, key, answer=answer, usage=usage)
+        return answer
+
+    def _record(self, prepared: Prepared, attempt: Attempt, where: ItemRef | None, key: str | None, **outcome: Any) -> None:
+        self.log.record(prepared, attempt, where, key, provider=self.transport.label, server=self.transport.ledger_server, **outcome)
+
+    def _model_key(self, prepared: Prepared) -> str:
+        """The model part of the cache key: the one named (or the task's), else the pool a pick
+        comes from with its seed, so a random pick may be answered by any model of the pool."""
+        if self.pool.named(prepared):
+            return self.pool.candidates(prepared)[0]
+        return f"random pool of {self.transport.name} (seed {self.settings.seed})"
+
+    def _from_log(self, prepared: Prepared, hit: Logged, where: ItemRef | None, key: str) -> Answer:
+        """An answer the log holds: nothing is sent, nothing is paid, the ledger is untouched."""
+        usage = Usage(
+            tokens_used=0, cost_usd=0.0, provider=hit.provider, model=hit.model, prompt_tokens=0, completion_tokens=0, latency_ms=0, cached=True
+        )
+        answer = prepared.task.answered(hit.result, usage)
+        self._record(prepared, Attempt(hit.params | {"messages": hit.messages}), where, key, answer=answer, usage=usage, cached=True)
+        return answer
 
     def body(self, prepared: Prepared, model: str, *, retry: bool = False) -> dict[str, Any]:
         """The request for ``model``: the prepared one, plus what the user asked of the server (a
@@ -152,14 +193,15 @@ class Dispatcher:
     def waiting(self) -> list[Waiting]:
         return self.scheduler.waiting()
 
-    def _call(self, prepared: Prepared, *, model: str | None = None, retry: bool = False) -> tuple[Reply, Usage]:
+    def _call(self, prepared: Prepared, attempt: Attempt, *, model: str | None = None, retry: bool = False) -> Usage:
         """One request, sent and recorded: every answered call is in the ledger before its result
         is shown."""
-        reply = self._send(prepared, model=model, retry=retry)
+        reply = self._send(prepared, attempt, model=model, retry=retry)
+        attempt.reply = reply
         usage = self.usage(reply)
         if self._tab is not None:
             self._tab.add(Call(usage.model, usage.prompt_tokens, usage.completion_tokens, usage.cost_usd or 0.0))
-        return reply, usage
+        return usage
 
     def _reserved(self, prepared: Prepared) -> AbstractContextManager[None]:
         """The budget holds, while the call is in flight, the most it may cost on the dearest
@@ -176,7 +218,7 @@ class Dispatcher:
         )
         return self._tab.reserve(most)
 
-    def _send(self, prepared: Prepared, *, model: str | None = None, retry: bool = False) -> Reply:
+    def _send(self, prepared: Prepared, attempt: Attempt, *, model: str | None = None, retry: bool = False) -> Reply:
         """Send under the scheduler; a randomly picked model the server does not serve is
         replaced by another from the pool, a named one fails with what Groq says replaced it."""
         tokens = _estimated_tokens(prepared)
@@ -184,8 +226,9 @@ class Dispatcher:
         def send(chosen: str) -> Reply:
             self._stopped()  # a spend limit seen by another worker while this one waited
             log.info("model: %s", chosen)
+            attempt.body = self.body(prepared, chosen, retry=retry)
             try:
-                reply = self.transport.send(self.body(prepared, chosen, retry=retry), prepared)
+                reply = self.transport.send(attempt.body, prepared)
             except SpendLimitReached as reached:
                 self._stop_run(reached)
                 raise
@@ -234,9 +277,9 @@ class Dispatcher:
             raise SpendLimitReached(str(self._stop))
 
 
-def _cut_off(reply: Reply) -> bool:
+def _cut_off(reply: Reply | None) -> bool:
     """The cap ended the reply before any answer (a reasoning model spent it thinking)."""
-    return reply.answer is None and reply.finish_reason == "length" and not strip_reasoning(reply.content)
+    return reply is not None and reply.answer is None and reply.finish_reason == "length" and not strip_reasoning(reply.content)
 
 
 def _estimated_tokens(prepared: Prepared) -> int:

@@ -15,7 +15,7 @@ __all__ = ["View", "present"]
 
 def _presenters() -> dict[str, Callable[[Any, View], None]]:
     """Report class name -> presenter; imported when a report is shown, not at start-up."""
-    from adp_cli.output import answers, batches, listings
+    from adp_cli.output import answers, batches, listings, logs
 
     return {
         "Answered": answers.answered,
@@ -30,6 +30,10 @@ def _presenters() -> dict[str, Callable[[Any, View], None]]:
         "CostReport": listings.cost,
         "LedgerReport": listings.spending,
         "Chart": listings.spending_chart,
+        "LogListing": logs.listing,
+        "LogEntry": logs.entry,
+        "LogCosts": logs.costs,
+        "LogPath": logs.path,
     }
 
 

@@ -23,4 +23,7 @@ class Answered:
 
 def answer(task: Task, item: Any, settings: Settings, dispatcher: Dispatcher) -> Answered:
     dispatcher.start()
-    return Answered(dispatcher.answer(prepare(task, item, settings)))
+    try:
+        return Answered(dispatcher.answer(prepare(task, item, settings)))
+    finally:
+        dispatcher.close()

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from adp_cli.dispatch.dispatcher import Dispatcher
+from adp_cli.dispatch.logbook import ItemRef
 from adp_cli.dispatch.scheduler import Cancelled, Waiting
 from adp_cli.documents import Source
 from adp_cli.errors import AdpError, Interrupted, UsageError
@@ -56,7 +57,7 @@ class _Runner:
             if self._stopped.is_set():
                 raise Cancelled
             item = self.task.parse(document, self.flags)
-            result = self.dispatcher.answer(prepare(self.task, item, self.settings))
+            result = self.dispatcher.answer(prepare(self.task, item, self.settings), ItemRef(index, identifier))
         except Cancelled:
             return error_line(index, identifier, Interrupted("the run was stopped before this item was sent"))
         except Exception as error:
@@ -125,6 +126,7 @@ def run(
         # Queued items are dropped unsent; requests in flight finish and their lines are written,
         # so what was paid for is in the ledger and in --output.
         pool.shutdown(wait=True, cancel_futures=True)
+        dispatcher.close()
         if target is not None:
             target.close()
     totals.seconds = time.perf_counter() - started

@@ -31,10 +31,14 @@ class Prepared:
     messages: Messages
     temperature: float
     max_tokens: int
+    seed: int | None = None  # the sampling seed sent with the request (another caption of the same item)
 
     def body(self, model: str) -> dict[str, Any]:
         """The chat-completion request for ``model`` before what the model itself adds."""
-        return {"model": model, "messages": self.messages, "temperature": self.temperature, "max_tokens": self.max_tokens}
+        body: dict[str, Any] = {"model": model, "messages": self.messages, "temperature": self.temperature, "max_tokens": self.max_tokens}
+        if self.seed is not None:
+            body["seed"] = self.seed
+        return body
 
     @property
     def prompt_text(self) -> str:
@@ -54,7 +58,7 @@ class Prepared:
         return self.prompt_tokens > limit
 
 
-def prepare(task: Task, item: Any, settings: Settings, *, enforce_limit: bool = True) -> Prepared:
+def prepare(task: Task, item: Any, settings: Settings, *, enforce_limit: bool = True, seed: int | None = None) -> Prepared:
     """Build and measure a request; over the limit raises before anything could be sent."""
     if not isinstance(item, task.item_type):
         raise TypeError(f"{task.name} needs {task.item_type.__name__}, not {type(item).__name__}")
@@ -66,6 +70,7 @@ def prepare(task: Task, item: Any, settings: Settings, *, enforce_limit: bool = 
         messages=messages,
         temperature=task.temperature if settings.temperature is None else settings.temperature,
         max_tokens=task.max_tokens if settings.max_tokens is None else settings.max_tokens,
+        seed=seed,
     )
     if enforce_limit and prepared.over_limit:
         raise TokenLimitError(prepared.prompt_tokens, task.limit or 0)

@@ -25,10 +25,14 @@ class Usage:
     latency_ms: int
     cached_tokens: int = 0  # of the prompt tokens, those the server's prompt cache served
     reasoning_tokens: int = 0  # of the completion tokens, those spent reasoning
+    cached: bool = False  # answered from the generation log (--cache): nothing was sent
 
     def usage_fields(self) -> dict[str, Any]:
-        """The usage part alone, in the order JSON output shows it."""
-        return {field.name: getattr(self, field.name) for field in fields(Usage)}
+        """The usage part alone, in the order JSON output shows it; ``cached`` only when true."""
+        shown = {field.name: getattr(self, field.name) for field in fields(Usage)}
+        if not self.cached:
+            del shown["cached"]
+        return shown
 
     def plus(self, other: Usage) -> Usage:
         """Two calls for one answer (a retry of a reply the cap cut off): what both consumed."""

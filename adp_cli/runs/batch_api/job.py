@@ -118,7 +118,10 @@ def run(spec: JobSpec, source: Source, connection: Connection, sink: JobSink) ->
     client = BatchClient(connection)  # a missing key fails here, before any item is read
     dispatcher = dispatcher_for(connection, spec.settings)
     dispatcher.start()  # so does an unusable ledger, before anything is uploaded; and Groq's list is read
-    return drive(_run(spec, source, job, path, client, dispatcher), sink)
+    try:
+        return drive(_run(spec, source, job, path, client, dispatcher), sink)
+    finally:
+        dispatcher.close()
 
 
 def _run(
