@@ -40,12 +40,20 @@ def stdin_bytes() -> IO[bytes]:
     return sys.stdin.buffer
 
 
-def open_source(path: str | None, stdin: IO[bytes] | None = None) -> Source:
-    """Open INPUT (a path, ``-`` or nothing) and decide whether it is one item or a batch."""
+FORMATS = ("json", "jsonl", "yaml", "csv")
+
+
+def open_source(path: str | None, stdin: IO[bytes] | None = None, *, fmt: str | None = None, keep: frozenset[str] = frozenset()) -> Source:
+    """Open INPUT (a path, ``-`` or nothing) and decide whether it is one item or a batch:
+    by ``fmt`` (``--format``) when given, else by the file's extension, else by sniffing.
+    ``keep``: columns of a CSV file that are no wizard field but go to the output lines."""
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if path is None:
         return Source(iter([{}]), batch=False, name="flags")
     if path == "-":
-        return _sniffed(stdin if stdin is not None else stdin_bytes(), "stdin")
+        stream = stdin if stdin is not None else stdin_bytes()
+        return _sniffed(stream, "stdin") if fmt is None else _formatted(stream, "stdin", fmt, keep)
     file, name = Path(path), shorten(path)
     try:
         if file.is_dir():
@@ -53,14 +61,29 @@ def open_source(path: str | None, stdin: IO[bytes] | None = None) -> Source:
         handle = file.open("rb")
     except OSError as error:  # also a name too long for the file system
         raise InputError(f"{name}: cannot open: {error.strerror or error}") from None
-    suffix = file.suffix.lower()
-    if suffix == ".jsonl":
+    by_suffix = {".jsonl": "jsonl", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
+    chosen = fmt or by_suffix.get(file.suffix.lower())
+    return _sniffed(handle, name) if chosen is None else _formatted(handle, name, chosen, keep)
+
+
+def _formatted(handle: IO[bytes], name: str, fmt: str, keep: frozenset[str]) -> Source:
+    if fmt == "jsonl":
         return Source(_json_lines(handle, name), batch=True, name=name)
-    if suffix == ".json":
+    if fmt == "json":
         return _json_source(handle, name)
-    if suffix in (".yaml", ".yml"):
+    if fmt == "yaml":
         return _yaml_source(_read_all(handle, name), name)
-    return _sniffed(handle, name)
+    return Source(_csv_rows(handle, name, keep), batch=True, name=name)
+
+
+def _csv_rows(handle: IO[bytes], name: str, keep: frozenset[str]) -> Iterator[Any]:
+    """A CSV file's rows, streamed: each a wizard document with its kept columns beside its
+    fields, or the row's error in its place (imported here: only CSV input needs it)."""
+    from adp_cli.csv_rows import RowError, csv_documents
+
+    with io.TextIOWrapper(handle, encoding="utf-8-sig", newline="") as text:  # type: ignore[type-var]
+        for row in csv_documents(text, name, keep):
+            yield row if isinstance(row, RowError) else {**row.document, **row.kept}
 
 
 def _read_all(stream: IO[bytes], name: str) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from adp_cli.captions import CsvRow, RowError, csv_documents
+from adp_cli.csv_rows import CsvRow, RowError, csv_documents
 from adp_cli.errors import InputError
 from adp_cli.tasks.items import Flags, wizard_item
 from adp_cli.tasks.wizard import WizardData

@@ -89,6 +89,18 @@ BpmOpt = Annotated[Optional[int], typer.Option("--bpm", min=1, max=999, help="Kn
 PhraseOpt = Annotated[Optional[str], typer.Option("--phrase", metavar="TEXT", help="The input phrase.")]
 StandardizedOpt = Annotated[Optional[str], typer.Option("--standardized", metavar="TEXT", help="The standardized phrase (default: the phrase).")]
 
+InputFormatOpt = Annotated[Optional[str], typer.Option("--format", metavar="FORMAT", help="Read INPUT (or stdin) as json, jsonl, yaml or csv instead of by its extension.")]
+KeepOpt = Annotated[list[str], typer.Option("--keep", metavar="FIELD", help="Copy this item field (CSV column, JSON key) into its output line (repeatable).")]
+
+# Captions.
+CheckOpt = Annotated[bool, typer.Option("--check", help="Check each caption against its item's tags: recall, missing, invented, tempo.")]
+MinRecallOpt = Annotated[float, typer.Option("--min-recall", min=0.0, max=1.0, help="With --check: the share of tags a caption must mention to pass.")]
+RegenerateOpt = Annotated[int, typer.Option("--regenerate", min=0, max=10, metavar="N", help="Ask again, up to N more times, for a caption that fails --check or repeats another variant.")]
+VariantsOpt = Annotated[int, typer.Option("--variants", "-n", min=1, max=20, metavar="K", help="K distinct captions per item (K requests, each with its own seed).")]
+
+ResultsArg = Annotated[Path, typer.Argument(metavar="RESULTS", dir_okay=False, help="A run's result lines (its -o file, or its stdout saved).", show_default=False)]
+EvalInputOpt = Annotated[str, typer.Option("--input", metavar="ITEMS", help="The run's input: the file (or - for stdin) it read its items from.", show_default=False)]
+
 # Generation settings.
 PoeticLevelOpt = Annotated[int, typer.Option("--poetic-level", "-p", min=POETIC_LEVEL_MIN, max=POETIC_LEVEL_MAX, help="1 very poetic .. 100 very factual.")]
 ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID", envvar="ADP_MODEL", autocompletion=complete_model, help="Model id, or 'random' (the default pool).")]
@@ -100,7 +112,7 @@ PromptsDirOpt = Annotated[Optional[Path], typer.Option("--prompts-dir", envvar="
 
 # Output.
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON on stdout (the same as --format json).")]
-FormatOpt = Annotated[str, typer.Option("--format", metavar="NAME", autocompletion=complete_format, help="How answers are written on stdout: text or json.")]
+FormatOpt = Annotated[str, typer.Option("--output-format", metavar="NAME", autocompletion=complete_format, help="How answers are written on stdout: text or json (--json is json).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No table on stderr.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show messages, token count and cost estimate; send nothing.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging and tracebacks on stderr.")]

@@ -21,6 +21,14 @@ from adp_cli.cli.options import (
     BatchApiOpt,
     BatchSizeOpt,
     BpmOpt,
+    EvalInputOpt,
+    ResultsArg,
+    VariantsOpt,
+    RegenerateOpt,
+    MinRecallOpt,
+    KeepOpt,
+    InputFormatOpt,
+    CheckOpt,
     CacheOpt,
     CategoryOpt,
     ChartOpt,
@@ -110,7 +118,13 @@ def generation(
     instrument: InstrumentOpt = [],
     vocals: VocalsOpt = None,
     bpm: BpmOpt = None,
+    keep: KeepOpt = [],
+    input_format: InputFormatOpt = None,
     poetic_level: PoeticLevelOpt = POETIC_LEVEL_DEFAULT,
+    check: CheckOpt = False,
+    min_recall: MinRecallOpt = 0.5,
+    regenerate: RegenerateOpt = 0,
+    variants: VariantsOpt = 1,
     model: ModelOpt = None,
     seed: SeedOpt = None,
     temperature: TemperatureOpt = None,
@@ -142,6 +156,7 @@ def generation(
     with reported(verbose):
         from adp_cli.commands import generate
         from adp_cli.output.live import live
+        from adp_cli.runs.captioning import Captioning
         from adp_cli.tasks.items import Flags
         from adp_cli.tasks.registry import load
         from adp_cli.tasks.settings import Settings
@@ -160,6 +175,7 @@ def generation(
                 bpm=bpm,
                 phrase=phrase,
                 standardized=standardized,
+                keep=tuple(keep),
             ),
             settings=Settings(
                 model=None if model in (None, "random") else model,
@@ -180,6 +196,8 @@ def generation(
             window=window,
             batch_size=batch_size,
             cache=cache,
+            input_format=input_format,
+            captioning=Captioning(check, min_recall, regenerate, variants),
         )
         view = view_of(as_json, fmt, quiet)
         with live(view, job=batch_api) as sink:
@@ -245,6 +263,25 @@ def cost_command(
         else:
             report = cost.cost(text, file, tokens, output_tokens, model)
         shown(report, view)
+
+
+@app.command("eval", help="Measure a run's captions against its input: recall, invented words, tempo, vocabulary, length, variety.")
+def eval_command(
+    results: ResultsArg,
+    input: EvalInputOpt,
+    min_recall: MinRecallOpt = 0.5,
+    input_format: InputFormatOpt = None,
+    keep: KeepOpt = [],
+    as_json: JsonOpt = False,
+    fmt: FormatOpt = "text",
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    with reported(verbose):
+        from adp_cli.commands import evaluate
+
+        report = evaluate.run(results, input, min_recall=min_recall, fmt=input_format, keep=tuple(keep))
+        shown(report, view_of(as_json, fmt, quiet))
 
 
 def _version(value: bool) -> None:

@@ -12,6 +12,7 @@ from adp_cli.dispatch.dispatcher import Dispatcher
 from adp_cli.documents import Source, open_source
 from adp_cli.errors import UsageError
 from adp_cli.runs.dry_run import DryRun, dry_run
+from adp_cli.runs.captioning import Captioning
 from adp_cli.runs.oneshot import Answered, answer
 from adp_cli.tasks.items import Flags
 from adp_cli.tasks.settings import Settings
@@ -46,13 +47,15 @@ class Request:
     window: str = "24h"  # Batch API completion window
     batch_size: int | None = None  # Batch API: requests per batch at most (None: Groq's maximum)
     cache: bool = False  # answer from the generation log what it answered before
+    input_format: str | None = None  # --format: how to read INPUT, instead of by its extension
+    captioning: Captioning = field(default_factory=Captioning)  # --check, --regenerate, --variants
 
 
 def run(request: Request, sink: JobSink) -> Report:
     """The command's report; a batch's lines (and a job's events) go to ``sink`` as they come."""
     if request.input is None and not request.flags.any():
         raise UsageError("no input: give a YAML/JSON/JSONL file, - for stdin, or field flags such as --genre")
-    source = open_source(request.input)
+    source = open_source(request.input, fmt=request.input_format, keep=frozenset(request.flags.keep))
     task, settings = request.task, request.settings
     if request.wait and not request.batch_api:
         raise UsageError("--wait goes with --batch-api (a synchronous run always waits)")
@@ -68,7 +71,7 @@ def run(request: Request, sink: JobSink) -> Report:
     item = task.parse(next(source.documents, {}), request.flags)
     if request.dry_run:
         return dry_run(task, item, settings, dispatcher)
-    return answer(task, item, settings, dispatcher)
+    return answer(task, item, settings, dispatcher, request.captioning)
 
 
 def _stream(request: Request, source: Source, dispatcher: Dispatcher, sink: JobSink) -> Totals:
@@ -85,7 +88,15 @@ def _stream(request: Request, source: Source, dispatcher: Dispatcher, sink: JobS
         )
     long_running()
     return stream.run(
-        request.task, source, request.flags, request.settings, dispatcher, sink, concurrency=request.concurrency, output=request.output
+        request.task,
+        source,
+        request.flags,
+        request.settings,
+        dispatcher,
+        sink,
+        concurrency=request.concurrency,
+        output=request.output,
+        policy=request.captioning,
     )
 
 
@@ -97,6 +108,8 @@ def _batch_api(request: Request, source: Source, sink: JobSink) -> JobEnd | Batc
     from adp_cli.runs.batch_api.request_files import MAX_REQUESTS, Limits
 
     chosen = transport_name(request.provider, request.connection)
+    if not request.captioning.plain or request.flags.keep:
+        raise UsageError("--check, --regenerate, --variants and --keep work on synchronous runs; check a Batch API job's -o with `adp eval`")
     if chosen != "groq":
         raise UsageError(f"--batch-api is Groq's Batch API; it cannot run with --provider {chosen}")
     if not source.batch:

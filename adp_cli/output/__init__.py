@@ -15,7 +15,7 @@ __all__ = ["View", "present"]
 
 def _presenters() -> dict[str, Callable[[Any, View], None]]:
     """Report class name -> presenter; imported when a report is shown, not at start-up."""
-    from adp_cli.output import answers, batches, listings, logs
+    from adp_cli.output import answers, batches, evaluation, listings, logs
 
     return {
         "Answered": answers.answered,
@@ -34,6 +34,7 @@ def _presenters() -> dict[str, Callable[[Any, View], None]]:
         "LogEntry": logs.entry,
         "LogCosts": logs.costs,
         "LogPath": logs.path,
+        "Evaluated": evaluation.evaluated,
     }
 
 

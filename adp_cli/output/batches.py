@@ -50,6 +50,8 @@ def _summary_table(totals: Totals) -> None:
     title = "Batch summary (skipped: already done in the output file)"
     if totals.unpriced:
         title += f"; cost of {totals.unpriced} item(s) unknown, not counted"
+    if totals.asked_again:
+        title += f"; {totals.asked_again} item(s) asked again (--regenerate)"
     err_console().print(table(title, numbers, [row], numeric=numbers))
 
 

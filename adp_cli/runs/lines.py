@@ -59,18 +59,20 @@ class Line:
         return index
 
 
-def _head(index: int, identifier: str | int | None) -> dict[str, Any]:
-    return {"index": index} if identifier is None else {"index": index, "id": identifier}
+def _head(index: int, identifier: str | int | None, kept: dict[str, Any] | None) -> dict[str, Any]:
+    """What every line starts with: the item's place and id, then the fields ``--keep`` carries."""
+    head: dict[str, Any] = {"index": index} if identifier is None else {"index": index, "id": identifier}
+    return head | kept if kept else head
 
 
-def result_line(index: int, identifier: str | int | None, answer: Answer) -> Line:
-    return Line({**_head(index, identifier), **answer.to_json()})
+def result_line(index: int, identifier: str | int | None, answer: Answer, kept: dict[str, Any] | None = None) -> Line:
+    return Line({**_head(index, identifier, kept), **answer.to_json()})
 
 
-def error_line(index: int, identifier: str | int | None, error: BaseException) -> Line:
+def error_line(index: int, identifier: str | int | None, error: BaseException, kept: dict[str, Any] | None = None) -> Line:
     kind = error.kind if isinstance(error, AdpError) else "internal_error"
     stop = error if isinstance(error, RunStop) else None
-    return Line({**_head(index, identifier), "error": {"type": kind, "message": redact(str(error))}}, stopped_by=stop)
+    return Line({**_head(index, identifier, kept), "error": {"type": kind, "message": redact(str(error))}}, stopped_by=stop)
 
 
 def encode(line: Line) -> str:
@@ -99,6 +101,7 @@ class Totals:
     completion_tokens: int = 0
     cost_usd: float = 0.0  # of the items whose price is known
     unpriced: int = 0  # items whose model has no known price
+    asked_again: int = 0  # items whose caption was asked for again (--regenerate)
     seconds: float = 0.0
     stop: RunStop | None = None  # the limit that ended the run, if one did
 
@@ -110,6 +113,8 @@ class Totals:
             return
         self.prompt_tokens += line.fields["prompt_tokens"]
         self.completion_tokens += line.fields["completion_tokens"]
+        captions = len(line.fields.get("variants") or [None])
+        self.asked_again += line.fields.get("attempts", captions) > captions
         cost = line.fields["cost_usd"]
         if cost is None:
             self.unpriced += 1

@@ -7,7 +7,8 @@ from typing import Any
 
 from adp_cli.dispatch.dispatcher import Dispatcher
 from adp_cli.errors import ExitStatus
-from adp_cli.tasks.prepared import prepare
+from adp_cli.runs import captioning
+from adp_cli.runs.captioning import Captioning
 from adp_cli.tasks.results import Answer
 from adp_cli.tasks.settings import Settings
 from adp_cli.tasks.task import Task
@@ -21,9 +22,10 @@ class Answered:
     exit_status: ExitStatus = ExitStatus.SUCCESS
 
 
-def answer(task: Task, item: Any, settings: Settings, dispatcher: Dispatcher) -> Answered:
+def answer(task: Task, item: Any, settings: Settings, dispatcher: Dispatcher, policy: Captioning = Captioning()) -> Answered:
+    policy.refuse(task)
     dispatcher.start()
     try:
-        return Answered(dispatcher.answer(prepare(task, item, settings)))
+        return Answered(captioning.answer(task, item, settings, dispatcher, policy))
     finally:
         dispatcher.close()

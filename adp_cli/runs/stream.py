@@ -23,9 +23,9 @@ from adp_cli.dispatch.logbook import ItemRef
 from adp_cli.dispatch.scheduler import Cancelled, Waiting
 from adp_cli.documents import Source
 from adp_cli.errors import AdpError, Interrupted, UsageError
+from adp_cli.runs import captioning
 from adp_cli.runs.lines import Line, LineSink, OutputFile, Totals, error_line, item_id, result_line
 from adp_cli.tasks.items import Flags
-from adp_cli.tasks.prepared import prepare
 from adp_cli.tasks.settings import Settings
 from adp_cli.tasks.task import Task
 
@@ -38,11 +38,12 @@ _TICK = 0.25  # seconds between checks while waiting for the oldest item
 class _Runner:
     """Runs one item end to end; shared by every worker thread."""
 
-    def __init__(self, task: Task, flags: Flags, settings: Settings, dispatcher: Dispatcher) -> None:
+    def __init__(self, task: Task, flags: Flags, settings: Settings, dispatcher: Dispatcher, policy: captioning.Captioning) -> None:
         self.task = task
         self.flags = flags
         self.settings = settings
         self.dispatcher = dispatcher
+        self.policy = policy
         self._stopped = threading.Event()
 
     def stop(self) -> None:
@@ -53,18 +54,19 @@ class _Runner:
 
     def __call__(self, index: int, document: Any) -> Line:
         identifier = item_id(document)
+        kept = self.flags.kept(document) or getattr(document, "kept", None)  # a bad CSV row keeps its columns too
         try:
             if self._stopped.is_set():
                 raise Cancelled
             item = self.task.parse(document, self.flags)
-            result = self.dispatcher.answer(prepare(self.task, item, self.settings), ItemRef(index, identifier))
+            result = captioning.answer(self.task, item, self.settings, self.dispatcher, self.policy, ItemRef(index, identifier))
         except Cancelled:
-            return error_line(index, identifier, Interrupted("the run was stopped before this item was sent"))
+            return error_line(index, identifier, Interrupted("the run was stopped before this item was sent"), kept)
         except Exception as error:
             if not isinstance(error, AdpError):
                 log.debug("item %d failed", index, exc_info=True)
-            return error_line(index, identifier, error)
-        return result_line(index, identifier, result)
+            return error_line(index, identifier, error, kept)
+        return result_line(index, identifier, result, kept)
 
 
 class _Writer:
@@ -100,9 +102,11 @@ def run(
     *,
     concurrency: int = 4,
     output: Path | None = None,
+    policy: captioning.Captioning = captioning.Captioning(),
 ) -> Totals:
     """Every item's line in input order to ``sink`` (also appended to ``output``); the totals."""
-    runner = _Runner(task, flags, settings, dispatcher)
+    policy.refuse(task)
+    runner = _Runner(task, flags, settings, dispatcher, policy)
     target = OutputFile(output) if output is not None else None
     pool = ThreadPoolExecutor(max_workers=concurrency)
     try:

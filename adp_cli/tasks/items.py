@@ -23,6 +23,13 @@ from adp_cli.tasks.wizard import (
 )
 
 
+# The fields an output line has of its own: a kept item field may not take their place.
+RESULT_FIELDS = frozenset(
+    {"index", "id", "error", "phrase", "bpm", "tokens_used", "cost_usd", "provider", "model", "prompt_tokens", "completion_tokens",
+     "latency_ms", "cached_tokens", "reasoning_tokens", "cached", "check", "variants", "attempts"}
+)
+
+
 @dataclass(frozen=True)
 class Flags:
     """Field flags; each set one replaces that field of every item (lists are repeatable)."""
@@ -37,9 +44,13 @@ class Flags:
     bpm: int | None = None
     phrase: str | None = None
     standardized: str | None = None
+    keep: tuple[str, ...] = ()  # --keep: item keys (CSV columns) copied as they are into the output line
 
     def __post_init__(self) -> None:
         """Check the flags once, before any item: ``--mood ,,,`` is a mistake, not "no moods"."""
+        for name in self.keep:
+            if name in RESULT_FIELDS or not name.strip():
+                raise UsageError(f"--keep {name!r}: the output line has a field of that name; keep another field")
         for name in ("subgenre", "mood", "energy", "texture"):
             for value in getattr(self, name):
                 if not _split_values([value]):
@@ -50,7 +61,18 @@ class Flags:
             parse_vocals(self.vocals)
 
     def any(self) -> bool:
-        return any(value not in (None, []) for value in vars(self).values())
+        """Whether any field flag is given (``--keep`` shapes items, it is none)."""
+        return any(value not in (None, []) for name, value in vars(self).items() if name != "keep")
+
+    def kept(self, document: Any) -> dict[str, Any]:
+        """The item's kept fields, for its output line, as the document holds them."""
+        if not self.keep or not isinstance(document, dict):
+            return {}
+        return {name: document[name] for name in self.keep if name in document}
+
+    def without_kept(self, document: dict[str, Any]) -> dict[str, Any]:
+        """The item's own fields: kept ones are passed through, never validated as fields."""
+        return {name: value for name, value in document.items() if name not in self.keep} if self.keep else document
 
 
 def _split_values(values: list[str]) -> list[str]:
@@ -170,8 +192,8 @@ def as_mapping(document: Any) -> dict[str, Any]:
 
 
 def wizard_item(document: Any, flags: Flags) -> WizardData:
-    return parse_wizard(apply_wizard_flags(as_mapping(document), flags))
+    return parse_wizard(apply_wizard_flags(flags.without_kept(as_mapping(document)), flags))
 
 
 def bpm_item(document: Any, flags: Flags) -> BpmEstimationInput:
-    return parse_bpm_input(apply_bpm_flags(as_mapping(document), flags))
+    return parse_bpm_input(apply_bpm_flags(flags.without_kept(as_mapping(document)), flags))

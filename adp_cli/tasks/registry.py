@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 # Options that only some generation commands offer: each command offers those its task reads.
 WIZARD_ONLY = frozenset({"instrument", "vocals", "bpm"})
+CAPTIONS = frozenset({"check", "min_recall", "regenerate", "variants"})
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,8 @@ class TaskSpec:
 TASK_SPECS: dict[str, TaskSpec] = {
     spec.name: spec
     for spec in (
-        TaskSpec("casual", "A casual description of the music (poetic level 1-100).", "adp_cli.tasks.casual:CASUAL", WIZARD_ONLY | {"poetic_level"}),
-        TaskSpec("structure", "A concise professional description from the structured tags.", "adp_cli.tasks.structure:STRUCTURE", WIZARD_ONLY),
+        TaskSpec("casual", "A casual description of the music (poetic level 1-100).", "adp_cli.tasks.casual:CASUAL", WIZARD_ONLY | CAPTIONS | {"poetic_level"}),
+        TaskSpec("structure", "A concise professional description from the structured tags.", "adp_cli.tasks.structure:STRUCTURE", WIZARD_ONLY | CAPTIONS),
         TaskSpec("bpm", "Estimate the tempo (BPM) from a description and its genre, mood and energy.", "adp_cli.tasks.bpm:BPM", frozenset({"phrase", "standardized"})),
     )
 }

@@ -86,3 +86,17 @@ class BpmEstimationResult(Answer):
 
 
 Result = GenerationResult | BpmEstimationResult
+
+
+@dataclass(frozen=True)
+class CheckedResult(GenerationResult):
+    """A phrase with what adp found of it (``--check``), its other captions (``--variants``) and
+    how many requests it took (``--regenerate``); usage is the sum over every request made."""
+
+    check: dict[str, Any] | None = None
+    variants: list[dict[str, Any]] | None = None
+    attempts: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        extras = {name: value for name in ("check", "variants", "attempts") if (value := getattr(self, name)) is not None}
+        return {**super().to_json(), **extras}
