@@ -110,8 +110,8 @@ class Dispatcher:
                     if _cut_off(attempt.reply):
                         raise BadReplyError(
                             f"{usage.model} was cut off by max_tokens twice ({attempt.reply.completion_tokens if attempt.reply else 0} tokens, "
-                            f"{attempt.reply.reasoning_tokens if attempt.reply else 0} of them reasoning) and answered nothing: raise "
-                            "--max-tokens, or let it reason less (--reasoning low)"
+                            f"{attempt.reply.reasoning_tokens if attempt.reply else 0} of them reasoning) and answered nothing: "
+                            "raise --max-tokens (a reasoning model's thinking takes room from it)"
                         )
             assert attempt.reply is not None
             answer = self.finish(prepared.task, attempt.reply, usage)
