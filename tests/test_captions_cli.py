@@ -6,7 +6,6 @@ tags (--check), asked again when it fails (--regenerate), several distinct ones 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
