@@ -116,6 +116,7 @@ class ModelBudgets:
     paused_until: float = 0.0
     pause_limit: str = ""
     stop: RateLimitStop | None = None
+    refused_since: float | None = None  # when the refusals began that no answer has ended yet
     in_flight: dict[int, int] = field(default_factory=dict)  # ticket seq -> tokens
     newest_reply: int = 0  # the latest-admitted ticket whose reply set the levels
     waits: dict[int, tuple[str, float]] = field(default_factory=dict)

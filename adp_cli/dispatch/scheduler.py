@@ -197,6 +197,13 @@ class Scheduler:
             self._learn_headers(self._state(model, now), snapshot, ticket, now)
             self._cond.notify_all()  # a refund may let the request first in line go sooner
 
+    def answered(self, model: str) -> None:
+        """A request to ``model`` got through: its streak of refusals, if any, is over."""
+        with self._cond:
+            state = self._models.get(model)
+            if state is not None:
+                state.refused_since = None
+
     def refused(self, model: str, signal: RateLimitSignal, attempt: int) -> None:
         """A request to ``model`` came back refused for the ``attempt``-th time: hold the model
         for the wait the server named, or for a growing back-off when it named none."""
@@ -230,9 +237,14 @@ class Scheduler:
 
     def _learn_refusal(self, model: str, state: ModelBudgets, signal: RateLimitSignal, wait: float, now: float) -> None:
         limit = signal.limit or ("capacity" if signal.status == 498 else "rate limit")
-        if signal.daily or wait > self.max_wait:
+        if state.refused_since is None:
+            state.refused_since = now
+        # Refused again and again with short waits, the model has not answered for longer than
+        # --max-wait: a server that refuses everything (a quota that never clears) stops the run.
+        waited = now - state.refused_since + wait
+        if signal.daily or wait > self.max_wait or waited > self.max_wait:
             if state.stop is None:
-                self._stop(model, state, limit, wait, over_max_wait=not signal.daily)
+                self._stop(model, state, limit, waited if not signal.daily else wait, over_max_wait=not signal.daily)
             return
         if now + wait > state.paused_until:
             state.paused_until, state.pause_limit = now + wait, limit
@@ -336,6 +348,7 @@ def send_with(scheduler: Scheduler, models: str | Sequence[str], tokens: int, se
         try:
             reply = send(ticket.model)
             scheduler.observe(ticket.model, reply.headers, ticket)
+            scheduler.answered(ticket.model)
             return reply
         except RateLimited as refusal:
             attempts[ticket.model] = attempts.get(ticket.model, 0) + 1

@@ -22,6 +22,9 @@ from adp_cli.text import one_line
 REFUSED = (429, 498)  # 498: the flex tier has no capacity now; it is a wait like a 429
 DAILY = ("RPD", "TPD")
 
+# The longest wait a server is believed to name: anything longer is clamped to it (every wait
+# past --max-wait stops the model anyway, and a year still has a printable reset time).
+MAX_WAIT_S = 366 * 86_400.0
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ns": 1e-9}
 _NUMBER_UNIT = r"(\d+(?:\.\d*)?|\.\d+)(h|ms|m|s|us|µs|μs|ns)"
 _DURATION = re.compile(rf"(?:{_NUMBER_UNIT})+")
@@ -49,7 +52,9 @@ def parse_duration(text: str | None) -> float | None:
         if not _DURATION.fullmatch(text):
             return None
         seconds = sum(float(number) * _UNIT_SECONDS[unit] for number, unit in _PART.findall(text))
-    return seconds if seconds >= 0 and seconds == seconds and seconds != float("inf") else None
+    if not seconds >= 0 or seconds == float("inf"):  # negative, NaN or endless: not believed
+        return None
+    return min(seconds, MAX_WAIT_S)
 
 
 @dataclass(frozen=True)
@@ -135,11 +140,18 @@ def parse_signal(status: int, headers: Mapping[str, str], body: object) -> RateL
     return RateLimitSignal(
         status=status,
         limit=limit,
-        wait=wait if wait is not None else parse_headers(headers).retry_after,
+        wait=_longer(wait, parse_headers(headers).retry_after),
         model=model.group(1) if model else None,
         message=message,
         **numbers,
     )
+
+
+def _longer(first: float | None, second: float | None) -> float | None:
+    """A refusal whose message and ``retry-after`` disagree is waited out by the longer of the
+    two: sending at the shorter one would only be refused again."""
+    known = [wait for wait in (first, second) if wait is not None]
+    return max(known) if known else None
 
 
 def _error_message(body: object) -> str:
