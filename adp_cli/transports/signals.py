@@ -147,11 +147,14 @@ def parse_signal(status: int, headers: Mapping[str, str], body: object) -> RateL
     )
 
 
-def _longer(first: float | None, second: float | None) -> float | None:
-    """A refusal whose message and ``retry-after`` disagree is waited out by the longer of the
-    two: sending at the shorter one would only be refused again."""
-    known = [wait for wait in (first, second) if wait is not None]
-    return max(known) if known else None
+def _longer(message: float | None, header: float | None) -> float | None:
+    """The wait of a refusal: the message's precise one when ``retry-after`` only rounds it up
+    to whole seconds (as Groq's does), else the longer of the two: a server whose header and
+    message disagree is waited out by the longer, since sending at the shorter one would only
+    be refused again."""
+    if message is None or header is None:
+        return message if header is None else header
+    return message if 0 <= header - message < 1 else max(message, header)
 
 
 def _error_message(body: object) -> str:
