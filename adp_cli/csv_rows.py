@@ -28,8 +28,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from adp_cli.errors import InputError
 from adp_cli.documents import ItemError
+from adp_cli.errors import InputError
 from adp_cli.text import quote
 
 _LIST = ";"

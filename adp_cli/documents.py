@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from adp_cli.errors import InputError
 from adp_cli.text import quote, shorten
@@ -81,7 +81,7 @@ def _csv_rows(handle: IO[bytes], name: str, keep: frozenset[str]) -> Iterator[An
     fields, or the row's error in its place (imported here: only CSV input needs it)."""
     from adp_cli.csv_rows import RowError, csv_documents
 
-    with io.TextIOWrapper(handle, encoding="utf-8-sig", newline="") as text:  # type: ignore[type-var]
+    with io.TextIOWrapper(cast(Any, handle), encoding="utf-8-sig", newline="") as text:
         for row in csv_documents(text, name, keep):
             yield row if isinstance(row, RowError) else {**row.document, **row.kept}
 
@@ -102,7 +102,7 @@ def _read_all(stream: IO[bytes], name: str) -> str:
 
 def _sniffed(stream: IO[bytes], name: str) -> Source:
     """Stdin and unknown extensions: a JSON array, one JSON object, JSON Lines, or YAML."""
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(cast(Any, stream))
     head = _head(buffered, name)
     if head.startswith(b"["):
         return Source(_json_array(buffered, name), batch=True, name=name)
@@ -114,7 +114,7 @@ def _sniffed(stream: IO[bytes], name: str) -> Source:
     return _yaml_source(_read_all(buffered, name), name)
 
 
-def _head(buffered: io.BufferedReader, name: str) -> bytes:
+def _head(buffered: io.BufferedReader[Any], name: str) -> bytes:
     """The start of the input past a BOM and blank space, read without consuming it."""
     try:
         return buffered.peek(_CHUNK)[:_CHUNK].lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -181,7 +181,7 @@ def _json_document(text: str, name: str) -> Source:
 
 
 def _json_source(handle: IO[bytes], name: str) -> Source:
-    buffered = io.BufferedReader(handle)  # type: ignore[arg-type]
+    buffered = io.BufferedReader(cast(Any, handle))
     if _head(buffered, name).startswith(b"["):
         return Source(_json_array(buffered, name), batch=True, name=name)
     return _json_document(_read_all(buffered, name), name)
@@ -297,7 +297,7 @@ def _json_array(stream: IO[bytes], name: str) -> Iterator[Any]:
     """The elements of a top-level JSON array, decoded one at a time from a sliding buffer."""
     check = _KeyCheck()
     decoder = json.JSONDecoder(object_pairs_hook=check)
-    reader = io.TextIOWrapper(stream, encoding="utf-8-sig")  # type: ignore[arg-type]
+    reader = io.TextIOWrapper(cast(Any, stream), encoding="utf-8-sig")
     buffer, position, opened, eof = "", 0, False, False
     with reader:
         while True:

@@ -174,8 +174,10 @@ def main() -> None:
     print(f"  read from JSON Lines and evaluated: {with_reading:.2f} s CPU = {args.items / with_reading:,.0f} lines/s")
     print("  report: " + json.dumps(report.to_json()))
     print("one check (best of 3, CPU time):")
-    print(f"  offline captions ({len(offline_pairs)} catalogue items, mean {statistics.mean(len(p.split()) for p, _ in offline_pairs):.0f} words): {offline_us:.1f} us")
-    print(f"  model-style captions ({len(model_pairs)} sample items, mean {statistics.mean(len(p.split()) for p, _ in model_pairs):.0f} words): {model_us:.1f} us")
+    offline_words = statistics.mean(len(p.split()) for p, _ in offline_pairs)
+    model_words = statistics.mean(len(p.split()) for p, _ in model_pairs)
+    print(f"  offline captions ({len(offline_pairs)} catalogue items, mean {offline_words:.0f} words): {offline_us:.1f} us")
+    print(f"  model-style captions ({len(model_pairs)} sample items, mean {model_words:.0f} words): {model_us:.1f} us")
     print(f"  offline describe() for comparison: {describe_us:.1f} us")
     for (item_id, _), result in zip(MODEL_STYLE.items(), model_checks):
         print(f"    {item_id}: {json.dumps(result)}")

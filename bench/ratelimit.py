@@ -112,7 +112,8 @@ def workload(stub: GroqStub, folder: Path, case: Case, items: int) -> tuple[int,
     env = clean_env(GROQ_BASE_URL=stub.base_url, GROQ_API_KEY="gsk_bench_dummy_key", COST_TRACKING_FILE="off",
                     ADP_CACHE_DIR=str(folder / "cache"))
     prompts = prompts_dir(folder)
-    base = len(json.loads(_adp(["casual", "--genre", "Rock", "--dry-run", "--json", "-q", "--prompts-dir", str(prompts)], env, folder).stdout)["messages"][0]["content"])
+    dry_run = _adp(["casual", "--genre", "Rock", "--dry-run", "--json", "-q", "--prompts-dir", str(prompts)], env, folder)
+    base = len(json.loads(dry_run.stdout)["messages"][0]["content"])
     source = write_jsonl(folder / f"{case.name}.jsonl", items_of(items, case.prompt_tokens, base))
     model = ["-m", case.models[0]] if len(case.models) == 1 else []
     run = _adp(["casual", str(source), "-j", str(case.jobs), "-q", "--prompts-dir", str(prompts), *model], env, folder)

@@ -74,8 +74,10 @@ def _genai_price(model: str) -> Price | None:
         paid_out = getattr(prices, output_field, None)
         if paid_in is not None or paid_out is not None:
             cached = getattr(prices, "cache_read_mtok", None) if unit == TOKENS else None
+            first = paid_in if paid_in is not None else paid_out
+            assert first is not None
             return Price(
-                input=float(paid_in if paid_in is not None else paid_out),
+                input=float(first),
                 output=float(paid_out if paid_out is not None else 0),
                 unit=unit,
                 source=f"genai-prices {genai_prices.__version__}",
@@ -101,7 +103,7 @@ def _override_prices(path: str | None) -> dict[str, Price]:
     for model, entry in doc.items():
         try:
             if isinstance(entry, dict):
-                paid_in = float(entry.get("input", entry.get("output")))
+                paid_in = float(entry.get("input", entry.get("output")))  # type: ignore[arg-type]  # None: TypeError, reported below
                 paid_out = float(entry.get("output", paid_in))
                 unit = entry.get("unit", TOKENS)
                 if not isinstance(unit, str):

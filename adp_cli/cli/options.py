@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -77,19 +77,19 @@ def _model_ids() -> list[str]:
 
 
 # Item: where the items come from, and the field flags that override theirs.
-InputArg = Annotated[Optional[str], typer.Argument(metavar="INPUT", help="YAML/JSON/JSONL file, or - for stdin.", show_default=False)]
-GenreOpt = Annotated[Optional[str], typer.Option("--genre", metavar="TEXT", help="Primary genre.")]
+InputArg = Annotated[str | None, typer.Argument(metavar="INPUT", help="YAML/JSON/JSONL file, or - for stdin.", show_default=False)]
+GenreOpt = Annotated[str | None, typer.Option("--genre", metavar="TEXT", help="Primary genre.")]
 SubgenreOpt = Annotated[list[str], typer.Option("--subgenre", metavar="TEXT", help="Sub-genre (repeatable).")]
 MoodOpt = Annotated[list[str], typer.Option("--mood", metavar="TEXT", help="Mood (repeatable, or comma-separated).")]
 EnergyOpt = Annotated[list[str], typer.Option("--energy", metavar="TEXT", help="Energy (repeatable, or comma-separated).")]
 TextureOpt = Annotated[list[str], typer.Option("--texture", metavar="TEXT", help="Texture (repeatable, or comma-separated).")]
 InstrumentOpt = Annotated[list[str], typer.Option("--instrument", metavar="NAME:ROLE[:DESC,DESC]", help="Instrument (repeatable).")]
-VocalsOpt = Annotated[Optional[str], typer.Option("--vocals", metavar="PRESENCE[:GENDER[:STYLE]]", help="Vocals.")]
-BpmOpt = Annotated[Optional[int], typer.Option("--bpm", min=1, max=999, help="Known tempo in BPM.")]
-PhraseOpt = Annotated[Optional[str], typer.Option("--phrase", metavar="TEXT", help="The input phrase.")]
-StandardizedOpt = Annotated[Optional[str], typer.Option("--standardized", metavar="TEXT", help="The standardized phrase (default: the phrase).")]
+VocalsOpt = Annotated[str | None, typer.Option("--vocals", metavar="PRESENCE[:GENDER[:STYLE]]", help="Vocals.")]
+BpmOpt = Annotated[int | None, typer.Option("--bpm", min=1, max=999, help="Known tempo in BPM.")]
+PhraseOpt = Annotated[str | None, typer.Option("--phrase", metavar="TEXT", help="The input phrase.")]
+StandardizedOpt = Annotated[str | None, typer.Option("--standardized", metavar="TEXT", help="The standardized phrase (default: the phrase).")]
 
-InputFormatOpt = Annotated[Optional[str], typer.Option("--format", metavar="FORMAT", help="Read INPUT (or stdin) as json, jsonl, yaml or csv instead of by its extension.")]
+InputFormatOpt = Annotated[str | None, typer.Option("--format", metavar="FORMAT", help="Read INPUT (or stdin) as json, jsonl, yaml or csv instead of by its extension.")]
 KeepOpt = Annotated[list[str], typer.Option("--keep", metavar="FIELD", help="Copy this item field (CSV column, JSON key) into its output line (repeatable).")]
 
 # Captions.
@@ -103,12 +103,12 @@ EvalInputOpt = Annotated[str, typer.Option("--input", metavar="ITEMS", help="The
 
 # Generation settings.
 PoeticLevelOpt = Annotated[int, typer.Option("--poetic-level", "-p", min=POETIC_LEVEL_MIN, max=POETIC_LEVEL_MAX, help="1 very poetic .. 100 very factual.")]
-ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID", envvar="ADP_MODEL", autocompletion=complete_model, help="Model id, or 'random' (the default pool).")]
-SeedOpt = Annotated[Optional[int], typer.Option("--seed", help="Make the random model pick repeatable.")]
-TemperatureOpt = Annotated[Optional[float], typer.Option("--temperature", min=0.0, max=2.0, help="Override the sampling temperature.")]
-MaxTokensOpt = Annotated[Optional[int], typer.Option("--max-tokens", min=1, max=131072, help="Override max_tokens.")]
-ReasoningOpt = Annotated[Optional[ReasoningLevel], typer.Option("--reasoning", case_sensitive=False, help="Let reasoning models reason: low, medium, high, or default (the model's own). Without it they are asked not to.")]
-PromptsDirOpt = Annotated[Optional[Path], typer.Option("--prompts-dir", envvar="ADP_PROMPTS_DIR", file_okay=False, metavar="DIR", help="Folder with the three prompt files.")]
+ModelOpt = Annotated[str | None, typer.Option("--model", "-m", metavar="ID", envvar="ADP_MODEL", autocompletion=complete_model, help="Model id, or 'random' (the default pool).")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Make the random model pick repeatable.")]
+TemperatureOpt = Annotated[float | None, typer.Option("--temperature", min=0.0, max=2.0, help="Override the sampling temperature.")]
+MaxTokensOpt = Annotated[int | None, typer.Option("--max-tokens", min=1, max=131072, help="Override max_tokens.")]
+ReasoningOpt = Annotated[ReasoningLevel | None, typer.Option("--reasoning", case_sensitive=False, help="Let reasoning models reason: low, medium, high, or default (the model's own). Without it they are asked not to.")]
+PromptsDirOpt = Annotated[Path | None, typer.Option("--prompts-dir", envvar="ADP_PROMPTS_DIR", file_okay=False, metavar="DIR", help="Folder with the three prompt files.")]
 
 # Output.
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON on stdout (the same as --format json).")]
@@ -119,20 +119,20 @@ VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging
 WideOpt = Annotated[bool, typer.Option("--wide", help="Every column, however wide (-v too).")]
 
 # Listings (models, cost).
-CategoryOpt = Annotated[Optional[str], typer.Option("--category", help="text, guard, compound, audio or tts.")]
+CategoryOpt = Annotated[str | None, typer.Option("--category", help="text, guard, compound, audio or tts.")]
 LiveOpt = Annotated[bool, typer.Option("--live", help="Ask the server's model list (Groq: needs GROQ_API_KEY).")]
-CostTextArg = Annotated[Optional[str], typer.Argument(help="Text to count, or - for stdin.", show_default=False)]
-CostFileOpt = Annotated[Optional[Path], typer.Option("--file", dir_okay=False, help="Count the tokens of this file.")]
-TokensOpt = Annotated[Optional[int], typer.Option("--tokens", min=0, max=10**15, help="Price this many input tokens.")]
+CostTextArg = Annotated[str | None, typer.Argument(help="Text to count, or - for stdin.", show_default=False)]
+CostFileOpt = Annotated[Path | None, typer.Option("--file", dir_okay=False, help="Count the tokens of this file.")]
+TokensOpt = Annotated[int | None, typer.Option("--tokens", min=0, max=10**15, help="Price this many input tokens.")]
 OutputTokensOpt = Annotated[int, typer.Option("--output-tokens", min=0, max=10**15, help="Output tokens to add.")]
-CostModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID", autocompletion=complete_priced_model, help="One model (default: every text model).")]
+CostModelOpt = Annotated[str | None, typer.Option("--model", "-m", metavar="ID", autocompletion=complete_priced_model, help="One model (default: every text model).")]
 LedgerOpt = Annotated[bool, typer.Option("--ledger", help="Show spending per day and model from the ledger.")]
-DaysOpt = Annotated[Optional[int], typer.Option("--days", min=1, max=36500, help="With --ledger: the last N days (--chart: default 7).")]
+DaysOpt = Annotated[int | None, typer.Option("--days", min=1, max=36500, help="With --ledger: the last N days (--chart: default 7).")]
 ChartOpt = Annotated[bool, typer.Option("--chart", help="With --ledger: spending per day as a bar chart.")]
 
 # Provider and connection.
 ProviderOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--provider",
         metavar="NAME",
@@ -143,7 +143,7 @@ ProviderOpt = Annotated[
     ),
 ]
 BaseUrlOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--base-url",
         metavar="URL",
@@ -154,28 +154,28 @@ BaseUrlOpt = Annotated[
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, max=3600, help="Seconds per request.")]
 RetriesOpt = Annotated[int, typer.Option("--max-retries", min=0, max=20, help="SDK retries on 5xx, timeouts and lost connections.")]
 MaxWaitOpt = Annotated[float, typer.Option("--max-wait", min=0, max=86400, metavar="SECONDS", help="Longest rate-limit wait; past it (or at a daily cap) the run stops with exit 3.")]
-RpmOpt = Annotated[Optional[int], typer.Option("--rpm", min=1, metavar="N", help="Requests per minute your tier allows (learned from the server otherwise).")]
-TpmOpt = Annotated[Optional[int], typer.Option("--tpm", min=1, metavar="N", help="Tokens per minute your tier allows (learned from the server otherwise).")]
-ServiceTierOpt = Annotated[Optional[ServiceTier], typer.Option("--service-tier", case_sensitive=False, show_default=False, help="Groq's service tier: on_demand, flex (paid tiers; waits when busy) or auto.")]
-PriceOpt = Annotated[Optional[str], typer.Option("--price", metavar="IN,OUT", help="USD per 1M input and output tokens for the cost (local servers are free otherwise).")]
+RpmOpt = Annotated[int | None, typer.Option("--rpm", min=1, metavar="N", help="Requests per minute your tier allows (learned from the server otherwise).")]
+TpmOpt = Annotated[int | None, typer.Option("--tpm", min=1, metavar="N", help="Tokens per minute your tier allows (learned from the server otherwise).")]
+ServiceTierOpt = Annotated[ServiceTier | None, typer.Option("--service-tier", case_sensitive=False, show_default=False, help="Groq's service tier: on_demand, flex (paid tiers; waits when busy) or auto.")]
+PriceOpt = Annotated[str | None, typer.Option("--price", metavar="IN,OUT", help="USD per 1M input and output tokens for the cost (local servers are free otherwise).")]
 
 # Batches.
 ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", "-j", min=1, max=256, help="Requests in flight for a batch.")]
-OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", dir_okay=False, metavar="FILE", help="Batch: append JSON lines here and skip items already done.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", dir_okay=False, metavar="FILE", help="Batch: append JSON lines here and skip items already done.")]
 
 # The generation log.
 CacheOpt = Annotated[bool, typer.Option("--cache", envvar="ADP_CACHE", help="Answer from the generation log what it answered before: nothing sent, nothing paid.")]
 LogCountOpt = Annotated[int, typer.Option("-n", "--limit", min=1, max=1_000_000, help="At most N entries, newest first.")]
-LogTaskOpt = Annotated[Optional[str], typer.Option("--task", metavar="TASK", help="Only this task's entries (casual, structure, bpm).")]
-LogModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", metavar="ID", help="Only this model's entries.")]
-SinceOpt = Annotated[Optional[str], typer.Option("--since", metavar="DATE", help="From this day (2026-12-01, today, yesterday) or moment (2026-12-01T09:30) on.")]
-SearchOpt = Annotated[Optional[str], typer.Option("--search", "-s", metavar="TEXT", help="Entries whose item, prompt or reply holds every word of TEXT.")]
+LogTaskOpt = Annotated[str | None, typer.Option("--task", metavar="TASK", help="Only this task's entries (casual, structure, bpm).")]
+LogModelOpt = Annotated[str | None, typer.Option("--model", "-m", metavar="ID", help="Only this model's entries.")]
+SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE", help="From this day (2026-12-01, today, yesterday) or moment (2026-12-01T09:30) on.")]
+SearchOpt = Annotated[str | None, typer.Option("--search", "-s", metavar="TEXT", help="Entries whose item, prompt or reply holds every word of TEXT.")]
 EntryArg = Annotated[int, typer.Argument(metavar="ID", help="The entry's id (the first column of `adp logs`).", show_default=False)]
 
 # Groq's Batch API.
 BatchApiOpt = Annotated[bool, typer.Option("--batch-api", help="Send the batch through Groq's Batch API: half price, results within --window; needs -o.")]
 WaitOpt = Annotated[bool, typer.Option("--wait", help="With --batch-api: keep polling until the results are written.")]
 WindowOpt = Annotated[str, typer.Option("--window", metavar="24h..7d", help="With --batch-api: Groq's completion window.")]
-BatchSizeOpt = Annotated[Optional[int], typer.Option("--batch-size", min=1, help="With --batch-api: at most N requests per batch (default: Groq's maximum).", show_default=False)]
+BatchSizeOpt = Annotated[int | None, typer.Option("--batch-size", min=1, help="With --batch-api: at most N requests per batch (default: Groq's maximum).", show_default=False)]
 TargetArg = Annotated[str, typer.Argument(metavar="TARGET", help="The -o file of a batch job, its state file, or a batch id.", show_default=False)]
 LimitOpt = Annotated[int, typer.Option("--limit", min=1, max=10_000, help="At most N batches, newest first.")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from adp_cli.accounting import billing, catalog, ledger, prices
 from adp_cli.accounting.tokens import count_tokens
@@ -36,7 +36,7 @@ def _read_text(text: str | None, file: Path | None) -> str:
     return text or ""
 
 
-def _limited(stream: BinaryIO, name: str) -> str:
+def _limited(stream: IO[bytes], name: str) -> str:
     """Read up to the document limit: counting is for prompts, not corpora."""
     with stream:
         data = stream.read(MAX_DOCUMENT_BYTES + 1)

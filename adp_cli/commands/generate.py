@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 from adp_cli.dispatch.dispatcher import Dispatcher
 from adp_cli.documents import Source, open_source
 from adp_cli.errors import UsageError
-from adp_cli.runs.dry_run import DryRun, dry_run
 from adp_cli.runs.captioning import Captioning
+from adp_cli.runs.dry_run import DryRun, dry_run
 from adp_cli.runs.oneshot import Answered, answer
 from adp_cli.tasks.items import Flags
 from adp_cli.tasks.settings import Settings

@@ -80,7 +80,8 @@ def batch_dry_run(shown: BatchDryRun, view: View) -> None:
             for mode in ("sync", "batch")
             for part in ("prompt", "max")
         }
-        rows.append({"model": entry.model, "requests": entry.items, "prompt_tokens": entry.prompt_tokens, "max_completion_tokens": entry.max_completion_tokens, **costs})
+        counts = {"requests": entry.items, "prompt_tokens": entry.prompt_tokens, "max_completion_tokens": entry.max_completion_tokens}
+        rows.append({"model": entry.model, **counts, **costs})
     document = {
         "task": shown.task,
         "requests": shown.requests,

@@ -24,7 +24,15 @@ class JsonFormat:
     def record(self, line: Line) -> None:
         out(encode(line))
 
-    def listing(self, title: str, columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], document: Any, view: View, total: Mapping[str, str] | None = None) -> None:
+    def listing(
+        self,
+        title: str,
+        columns: Sequence[Column],
+        rows: Sequence[Mapping[str, Any]],
+        document: Any,
+        view: View,
+        total: Mapping[str, str] | None = None,
+    ) -> None:
         out_json(document)
 
     def report(self, document: Any, show: Callable[[], None]) -> None:

@@ -26,7 +26,15 @@ class TextFormat:
     def record(self, line: Line) -> None:
         out(encode(line))
 
-    def listing(self, title: str, columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], document: Any, view: View, total: Mapping[str, str] | None = None) -> None:
+    def listing(
+        self,
+        title: str,
+        columns: Sequence[Column],
+        rows: Sequence[Mapping[str, Any]],
+        document: Any,
+        view: View,
+        total: Mapping[str, str] | None = None,
+    ) -> None:
         listing(title, columns, rows, view, total)
 
     def report(self, document: Any, show: Callable[[], None]) -> None:

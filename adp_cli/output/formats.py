@@ -34,7 +34,15 @@ class Format(Protocol):
         """One batch line (scripts read these as JSON Lines whatever the format, unless a
         format is made for another line format)."""
 
-    def listing(self, title: str, columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], document: Any, view: View, total: Mapping[str, str] | None = None) -> None:
+    def listing(
+        self,
+        title: str,
+        columns: Sequence[Column],
+        rows: Sequence[Mapping[str, Any]],
+        document: Any,
+        view: View,
+        total: Mapping[str, str] | None = None,
+    ) -> None:
         """A listing: its rows, and the whole report as a document."""
 
     def report(self, document: Any, show: Callable[[], None]) -> None:

@@ -4,6 +4,7 @@ the log's path."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,7 @@ def _row(entry: Logged) -> dict[str, Any]:
     }
 
 
-def _shortened(row: dict[str, Any]) -> str:
+def _shortened(row: Mapping[str, Any]) -> str:
     from rich.markup import escape
 
     text = str(row["result"]) if row["result"] is not None else f"[red]{escape(str(row['error']))}[/]"

@@ -99,10 +99,7 @@ def _result(captions: list[_Caption], usage: Usage, captioning: Captioning, requ
     first = captions[0]
     variants = None
     if captioning.variants > 1:
-        variants = [
-            {"phrase": caption.answer.answer, **({"check": caption.check.to_json()} if caption.check else {}), **({"repeated": True} if caption.repeated else {})}
-            for caption in captions
-        ]
+        variants = [_variant(caption) for caption in captions]
     return CheckedResult(
         **Usage.usage_fields(usage),
         phrase=first.answer.answer,
@@ -110,6 +107,15 @@ def _result(captions: list[_Caption], usage: Usage, captioning: Captioning, requ
         variants=variants,
         attempts=requests if captioning.regenerate else None,
     )
+
+
+def _variant(caption: _Caption) -> dict[str, Any]:
+    shown: dict[str, Any] = {"phrase": caption.answer.answer}
+    if caption.check is not None:
+        shown["check"] = caption.check.to_json()
+    if caption.repeated:
+        shown["repeated"] = True  # still the same as another after --regenerate's requests
+    return shown
 
 
 def _checked(result: Answer, item: WizardData, captioning: Captioning) -> Check | None:

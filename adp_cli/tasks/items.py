@@ -22,7 +22,6 @@ from adp_cli.tasks.wizard import (
     parse_wizard,
 )
 
-
 # The fields an output line has of its own: a kept item field may not take their place.
 RESULT_FIELDS = frozenset(
     {"index", "id", "error", "phrase", "bpm", "tokens_used", "cost_usd", "provider", "model", "prompt_tokens", "completion_tokens",

@@ -34,7 +34,9 @@ TASK_SPECS: dict[str, TaskSpec] = {
     for spec in (
         TaskSpec("casual", "A casual description of the music (poetic level 1-100).", "adp_cli.tasks.casual:CASUAL", WIZARD_ONLY | CAPTIONS | {"poetic_level"}),
         TaskSpec("structure", "A concise professional description from the structured tags.", "adp_cli.tasks.structure:STRUCTURE", WIZARD_ONLY | CAPTIONS),
-        TaskSpec("bpm", "Estimate the tempo (BPM) from a description and its genre, mood and energy.", "adp_cli.tasks.bpm:BPM", frozenset({"phrase", "standardized"})),
+        TaskSpec(
+            "bpm", "Estimate the tempo (BPM) from a description and its genre, mood and energy.", "adp_cli.tasks.bpm:BPM", frozenset({"phrase", "standardized"})
+        ),
     )
 }
 

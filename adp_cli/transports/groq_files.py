@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
 
 from adp_cli.errors import AdpError, ConfigError, GenerationError, UsageError
 from adp_cli.transports.base import Connection
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("adp")
 
-ENDPOINT = "/v1/chat/completions"
+ENDPOINT: Literal["/v1/chat/completions"] = "/v1/chat/completions"
 STATUSES = ("validating", "in_progress", "finalizing", "completed", "failed", "expired", "cancelling", "cancelled")
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 _T = TypeVar("_T")

@@ -46,8 +46,8 @@ def completion(body: Any, model: str, latency_ms: int = 0, headers: Mapping[str,
         raise NotACompletion(_shape(body))
     if not isinstance(choices, list):
         raise BadReplyError(f"the reply's choices are {quote(choices, 60)}, not a list")
-    first = choices[0] if choices and isinstance(choices[0], dict) else {}
-    message = first.get("message") if isinstance(first.get("message"), dict) else {}
+    first: dict[str, Any] = choices[0] if choices and isinstance(choices[0], dict) else {}
+    message: dict[str, Any] = first["message"] if isinstance(first.get("message"), dict) else {}
     content = message.get("content")
     if content is not None and not isinstance(content, str):
         raise BadReplyError(f"the reply's content is {quote(content, 60)}, not text")

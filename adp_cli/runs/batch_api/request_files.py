@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from adp_cli import text
 from adp_cli.accounting import catalog
 from adp_cli.accounting.prices import PriceBook
-from adp_cli import text
 from adp_cli.accounting.tokens import count_tokens_in_bulk
 from adp_cli.dispatch.dispatcher import Dispatcher
 from adp_cli.errors import AdpError, InputError
