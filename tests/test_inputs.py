@@ -260,18 +260,23 @@ def test_malformed_yaml_on_stdin() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "line", "column"),
+    ("text", "line"),
     [
-        ('{"genre": "Rock",}', 1, 18),
-        ('{\n  "genre": "Rock"\n  "mood": "calm"\n}', 3, 3),
-        ('{"genre": }', 1, 11),
+        ('{"genre": "Rock",}', 1),
+        ('{\n  "genre": "Rock"\n  "mood": "calm"\n}', 3),
+        ('{"genre": }', 1),
     ],
 )
-def test_malformed_json_names_line_and_column(tmp_path: Path, text: str, line: int, column: int) -> None:
+def test_malformed_json_names_line_and_column(tmp_path: Path, text: str, line: int) -> None:
+    """adp's wording around the position and reason the json module gives (Python 3.13 moved
+    some columns and reworded some reasons: those are the standard library's, not adp's)."""
+    with pytest.raises(json.JSONDecodeError) as reason:
+        json.loads(text)
     path = _write(tmp_path, "bad.json", text)
     with pytest.raises(InputError) as caught:
         open_source(path)
-    assert str(caught.value).startswith(f"{path}: invalid JSON at line {line} column {column}: ")
+    assert reason.value.lineno == line
+    assert str(caught.value) == f"{path}: invalid JSON at line {line} column {reason.value.colno}: {reason.value.msg}"
 
 
 def test_directory_is_an_input_error(tmp_path: Path) -> None:
