@@ -247,7 +247,7 @@ class Dispatcher:
                 raise
             except ModelUnavailableError as error:
                 if named:
-                    raise ModelUnavailableError(f"{error}; {self._moved(error.model)}", model=error.model) from None
+                    raise ModelUnavailableError(f"{str(error).rstrip('.')}; {self._moved(error.model)}", model=error.model) from None
                 log.warning("%s; picking another model", error)
                 self.pool.gone(error.model)
 

@@ -34,7 +34,7 @@ def _row(entry: Logged) -> dict[str, Any]:
         "model": entry.model,
         "tokens": entry.prompt_tokens + entry.completion_tokens,
         "cost_usd": entry.cost_usd,
-        "latency_ms": entry.latency_ms,
+        "latency_ms": None if entry.latency_ms is None else round(entry.latency_ms),
         "cached": entry.cached,
         "result": entry.result,
         "error": entry.error_type,
