@@ -174,7 +174,7 @@ def _price_cache() -> dict[str, dict[str, Any] | None]:
 def _price_cache_file() -> Path:
     from importlib.metadata import version
 
-    return cache_dir() / f"groq-prices-genai-{version('genai-prices')}.json"
+    return cache_dir() / f"groq-prices-v2-genai-{version('genai-prices')}.json"  # v2: with cached-input prices
 
 
 def known_model_ids() -> list[str]:
