@@ -22,5 +22,8 @@ class Answered:
 
 
 def answer(task: Task, item: Any, settings: Settings, dispatcher: Dispatcher) -> Answered:
+    """The prompt limit is checked before the dispatcher starts, so a prompt over it sends no
+    request at all, not even the read of the server's model list."""
+    prepared = prepare(task, item, settings)
     dispatcher.start()
-    return Answered(dispatcher.answer(prepare(task, item, settings)))
+    return Answered(dispatcher.answer(prepared))
