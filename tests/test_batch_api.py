@@ -192,6 +192,7 @@ def test_results_have_the_synchronous_batch_shape(
     groq.content = lambda request: "1. Echo " + request["messages"][-1]["content"][-20:]
     # The same cached share on every line in both modes (which line meets an empty cache first
     # differs between a scrambled batch and parallel workers).
+    assert groq.today is not None
     groq.today.cached_tokens = 64
     adp_in_process(cli, *job_args(source, output))
     clock.advance(12.0)
@@ -539,8 +540,10 @@ def test_the_ledger_records_the_batch_price_on_the_day_results_are_collected(
     # The batch's cache starts empty: its first line pays the whole prompt, the other nine have 64
     # of their 120 prompt tokens cached. Half of 120 x 0.075 + 52 x 0.30 per 1M = 1.23e-05, half
     # of 56 x 0.075 + 64 x 0.0375 + 52 x 0.30 per 1M = 1.11e-05.
-    first = PriceBook().cost(MODEL, PROMPT_TOKENS, COMPLETION_TOKENS) * catalog.BATCH_PRICE_FACTOR
-    cached = PriceBook().cost(MODEL, PROMPT_TOKENS, COMPLETION_TOKENS, cached_tokens=64) * catalog.BATCH_PRICE_FACTOR
+    uncached_sync = PriceBook().cost(MODEL, PROMPT_TOKENS, COMPLETION_TOKENS)
+    cached_sync = PriceBook().cost(MODEL, PROMPT_TOKENS, COMPLETION_TOKENS, cached_tokens=64)
+    assert uncached_sync is not None and cached_sync is not None
+    first, cached = uncached_sync * catalog.BATCH_PRICE_FACTOR, cached_sync * catalog.BATCH_PRICE_FACTOR
     assert (first, cached) == (pytest.approx(1.23e-05), pytest.approx(1.11e-05))
     assert before == {}
     assert (entry["requests"], entry["prompt_tokens"], entry["completion_tokens"]) == (COUNT, COUNT * PROMPT_TOKENS, COUNT * COMPLETION_TOKENS)

@@ -746,6 +746,7 @@ def test_a_budget_is_not_passed_by_parallel_workers(adp, groq: GroqStub, tmp_pat
     """Eight workers, a budget of ten and a half calls: calls in flight count at their estimated
     cost, so the eleventh call is the last one sent (not the eleventh plus seven in flight)."""
     groq.latency = 0.05
+    assert groq.today is not None
     groq.today.cached_tokens = 0  # no prompt caching: every call costs COST_PER_CALL
     monkeypatch.setenv("ADP_DAILY_BUDGET_USD", repr(COST_PER_CALL * 10.5))
 
