@@ -3,7 +3,7 @@
     python -m bench.batch [--items 400] [--latency 0.2] [--jobs 16] [--rss-items 10000] [--runs 3]
                           [--profile] [--no-ledger]
 
-Part 1 (throughput): ``adp casual items.jsonl -j JOBS -q -m llama-3.1-8b-instant`` over ITEMS
+Part 1 (throughput): ``adp casual items.jsonl -j JOBS -q -m openai/gpt-oss-20b`` over ITEMS
 items with the stub answering each request after LATENCY seconds. With JOBS requests in flight
 the ideal is JOBS / LATENCY items/s (80 for the defaults). Reported two ways: wall clock of the
 whole process (start-up included), and steady state as the stub saw it (first request in to
@@ -39,7 +39,7 @@ from bench.timing import load, rss_samples
 from tests.support.groqstub import GroqStub
 from tests.support.items import catalogue_items, write_jsonl
 
-MODEL = "llama-3.1-8b-instant"
+MODEL = "openai/gpt-oss-20b"  # Groq's replacement for the guide's llama-3.1-8b-instant
 THROUGHPUT_TARGET = 0.9
 RSS_TARGET_MB = 150.0
 

@@ -2,9 +2,10 @@
 
     python bench/floor_client.py REQUEST.json
 
-REQUEST.json holds ``model``, ``messages``, ``temperature`` and ``max_tokens`` (bench/oneshot.py
-writes it from ``adp ... --dry-run --json``); GROQ_API_KEY and GROQ_BASE_URL come from the
-environment. Prints the reply content, as ``adp`` prints the phrase.
+REQUEST.json holds the request body adp sent (bench/oneshot.py records it on the stub):
+``model``, ``messages``, ``temperature``, ``max_tokens`` and, for a reasoning model, its
+reasoning parameters; GROQ_API_KEY and GROQ_BASE_URL come from the environment. Prints the reply
+content, as ``adp`` prints the phrase.
 """
 
 import json
@@ -17,10 +18,5 @@ with open(sys.argv[1], encoding="utf-8") as handle:
     request = json.load(handle)
 
 client = Groq(api_key=os.environ["GROQ_API_KEY"], base_url=os.environ["GROQ_BASE_URL"])
-reply = client.chat.completions.create(
-    model=request["model"],
-    messages=request["messages"],
-    temperature=request["temperature"],
-    max_tokens=request["max_tokens"],
-)
+reply = client.chat.completions.create(**request)
 print(reply.choices[0].message.content)

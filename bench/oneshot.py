@@ -4,9 +4,9 @@
 
 Starts the loopback Groq server from tests/support/groqstub.py at zero latency, so the network costs
 nothing and what is left is process start-up, imports and adp's own work. Times (a)
-``adp casual samples/rock.yaml -m llama-3.1-8b-instant --json -q`` against (b)
-``bench/floor_client.py``, which sends the identical request (checked on the stub) with the
-groq SDK and prints the reply. Runs are interleaved after one warm-up each; the ledger stays on
+``adp casual samples/rock.yaml -m openai/gpt-oss-20b --json -q`` against (b)
+``bench/floor_client.py``, which sends the identical request (checked on the stub; a reasoning
+model's parameters included) with the groq SDK and prints the reply. Runs are interleaved after one warm-up each; the ledger stays on
 (a temp file) because it is part of a real one-shot. Target: adp / floor <= 1.4x. A third
 command, adp started without its console script (so with Python's garbage collector on during
 start-up, as the floor has it), is timed for the record.
@@ -27,7 +27,7 @@ from pathlib import Path
 from bench.timing import REPO, adp_script, clean_env, interleaved, load, print_medians, run
 from tests.support.groqstub import GroqStub
 
-MODEL = "llama-3.1-8b-instant"
+MODEL = "openai/gpt-oss-20b"  # Groq's replacement for the guide's llama-3.1-8b-instant
 COLLECTOR_ON = "import sys; sys.argv[0] = 'adp'; from adp_cli.cli import main; main()"
 TARGET = 1.4  # issue 7: the redesign must keep a one-shot within 1.4x
 ROCK_YAML = """\
@@ -154,14 +154,17 @@ def main() -> None:
             workdir.mkdir()
             cwd = str(workdir)
 
-            # The exact request adp would send, for the floor script; this also warms the token cache.
-            _, proc = run([adp, "casual", str(sample), "-m", MODEL, "--dry-run", "--json", "-q"], env, cwd)
-            dry = json.loads(proc.stdout)
-            request = {"model": MODEL, "messages": dry["messages"], "temperature": dry["temperature"], "max_tokens": dry["max_tokens"]}
-            request_file = Path(tmp) / "request.json"
-            request_file.write_text(json.dumps(request), encoding="utf-8")
-
+            # The exact request adp sends (with the reasoning parameters and the token cap it picks
+            # for the model), for the floor script; this also warms the token cache and reads
+            # the server's model list once, as a user's first run of the day does.
             adp_args = ["casual", str(sample), "-m", MODEL, "--json", "-q"]
+            seen = len(stub.chat_requests)
+            run([adp, *adp_args], env, cwd)
+            if len(stub.chat_requests) != seen + 1:
+                sys.exit(f"bench: adp sent {len(stub.chat_requests) - seen} chat requests, expected 1")
+            request_file = Path(tmp) / "request.json"
+            request_file.write_text(json.dumps(stub.chat_requests[seen].body), encoding="utf-8")
+
             commands = {
                 "adp casual": [adp, *adp_args],
                 "floor (groq SDK)": [sys.executable, str(REPO / "bench" / "floor_client.py"), str(request_file)],

@@ -28,9 +28,13 @@ from tests.support.cli import start_interruptible
 from tests.support.groqstub import GroqStub, Reply, rate_limited, server_error
 from tests.support.items import GENRES, file_lines, json_lines, wizard_items, write_jsonl
 
-MODEL = "llama-3.1-8b-instant"
-PROMPT_TOKENS, COMPLETION_TOKENS = 120, 12  # the stub's default usage
-COST_PER_CALL = 6.96e-06  # 120 x $0.05/M + 12 x $0.08/M, llama-3.1-8b-instant
+MODEL = "openai/gpt-oss-20b"
+BPM_MODEL = "openai/gpt-oss-120b"
+# The stub's default usage: 120 prompt tokens, and 12 answer tokens after 40 of low-effort reasoning.
+PROMPT_TOKENS, COMPLETION_TOKENS = 120, 52
+# The first call of a prompt prefix: 120 x $0.075/M + 52 x $0.30/M on gpt-oss-20b. The batch's
+# later calls share the prefix, so 64 of their prompt tokens are cached at $0.0375/M: 2.22e-05.
+COST_PER_CALL = 2.46e-05
 
 # The genre a request is about: casual/bpm say ``Genre: Rock.``, structure says ``"Genre": "Rock"``.
 _GENRE_IN_PROMPT = re.compile(r'"?Genre"?:\s*"?([^".(\n]+)')
@@ -199,7 +203,7 @@ def test_bpm_batch_mixes_wizard_items_and_bpm_inputs(groq: GroqStub, adp, tmp_pa
     for line, item in zip(lines, items):
         genre = item["genre"] if "input_phrase" in item or "inputPhrase" in item else genre_of(item)
         assert line["bpm"] == expected_bpm(genre), (line, item)
-        assert line["model"] == "llama-3.3-70b-versatile"
+        assert line["model"] == BPM_MODEL
 
 
 # --- bad items, exit codes, stdout/stderr ------------------------------------------------------
@@ -532,6 +536,8 @@ def test_budget_stops_a_batch_and_the_rest_are_not_sent(
     assert [line["index"] for line in lines] == list(range(20))
     assert all("phrase" in line for line in lines[:3])
     assert lines[0]["cost_usd"] == pytest.approx(COST_PER_CALL, rel=1e-6)
+    # 56 x 0.075 + 64 x 0.0375 (cached) + 52 x 0.30 per 1M: the prefix is cached from the second call on
+    assert [(line["cached_tokens"], line["cost_usd"]) for line in lines[1:3]] == [(64, 2.22e-05)] * 2
     assert [line["error"]["type"] for line in lines[3:]] == ["budget_exceeded"] * 17
     assert len(groq.chat_requests) == 3
     assert _ledger_today(Path(os.environ["COST_TRACKING_FILE"]))[MODEL]["requests"] == 3

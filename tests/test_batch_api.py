@@ -38,9 +38,11 @@ from tests.support.cli import TEST_KEY, run
 from tests.support.groqstub import GroqStub, Recorded, Reply, chat_body, model_not_found, server_error
 from tests.support.items import file_lines, json_lines, wizard_items, write_jsonl
 
-MODEL = "llama-3.1-8b-instant"
+MODEL = "openai/gpt-oss-20b"
+BPM_MODEL = "openai/gpt-oss-120b"
 COUNT = 10
-PROMPT_TOKENS, COMPLETION_TOKENS = 120, 12  # the stub's default usage
+# The stub's default usage: 120 prompt tokens, and 12 answer tokens after 40 of low-effort reasoning.
+PROMPT_TOKENS, COMPLETION_TOKENS = 120, 52
 # One phase per step of a ManualClock: validating 0-1 s, in_progress 1-11 s (one line a second
 # for 10 items), finalizing 11-12 s; one Groq hour is 1 s, so a 24h window ends at 24 s.
 STEPS = Timings(validating=1.0, in_progress=10.0, finalizing=1.0, cancelling=1.0, hour=1.0)
@@ -149,7 +151,14 @@ def test_submit_sends_the_prepared_requests_once_and_names_adp_and_the_task(
     for number, (request, item) in enumerate(zip(uploaded_requests(sdk), wizard_items(COUNT))):
         prepared = prepare(CASUAL, CASUAL.parse(item, Flags()), settings)
         assert request["custom_id"] == (str(number) if "id" not in item else f"{number}:{json.dumps(item['id'])}")
-        assert request["body"] == {"model": MODEL, "messages": prepared.messages, "temperature": 0.1, "max_tokens": 3500}
+        assert request["body"] == {
+            "model": MODEL,
+            "messages": prepared.messages,
+            "temperature": 0.1,
+            "max_tokens": 4524,  # the guide's 3500 for the answer + 1024 for low-effort reasoning
+            "reasoning_effort": "low",
+            "include_reasoning": False,
+        }
     assert ledger_today() == {}  # nothing is billed before results are collected
 
 
@@ -181,6 +190,10 @@ def test_results_have_the_synchronous_batch_shape(
     cli: CliRunner, groq: GroqStub, api: BatchAPI, clock: ManualClock, source: Path, output: Path
 ) -> None:
     groq.content = lambda request: "1. Echo " + request["messages"][-1]["content"][-20:]
+    # The same cached share on every line in both modes (which line meets an empty cache first
+    # differs between a scrambled batch and parallel workers).
+    assert groq.today is not None
+    groq.today.cached_tokens = 64
     adp_in_process(cli, *job_args(source, output))
     clock.advance(12.0)
 
@@ -190,6 +203,10 @@ def test_results_have_the_synchronous_batch_shape(
     assert [sorted(line) for line in batch_lines] == [sorted(line) for line in sync_lines]
     for batch_line, sync_line in zip(batch_lines, sync_lines):
         assert batch_line["phrase"] == sync_line["phrase"] and batch_line["phrase"].startswith("Echo ")  # cleaned alike
+        assert batch_line["cached_tokens"] == sync_line["cached_tokens"] == 64
+        assert batch_line["reasoning_tokens"] == sync_line["reasoning_tokens"] == 40
+        # 56 x 0.075 + 64 x 0.0375 + 52 x 0.30 per 1M synchronously; the Batch API half of it
+        assert (batch_line["cost_usd"], sync_line["cost_usd"]) == (1.11e-05, 2.22e-05)
         assert batch_line["cost_usd"] == pytest.approx(sync_line["cost_usd"] / 2)
         assert (batch_line["provider"], batch_line["model"]) == ("groq", MODEL)
 
@@ -360,7 +377,7 @@ def test_bpm_replies_are_checked_by_the_task(
         ("t2", 96, None),
         ("t3", None, "bad_reply"),
     ]
-    assert {line.get("model") for line in lines if "bpm" in line} == {"llama-3.3-70b-versatile"}
+    assert {line.get("model") for line in lines if "bpm" in line} == {BPM_MODEL}
 
 
 def test_expired_items_become_not_run_lines_that_a_new_batch_run_sends_again(
@@ -520,11 +537,19 @@ def test_the_ledger_records_the_batch_price_on_the_day_results_are_collected(
     lines = json_lines(adp_in_process(cli, *job_args(source, output)).stdout)
 
     entry = ledger_today()[MODEL]
-    per_call = PriceBook().cost(MODEL, PROMPT_TOKENS, COMPLETION_TOKENS) * catalog.BATCH_PRICE_FACTOR
+    # The batch's cache starts empty: its first line pays the whole prompt, the other nine have 64
+    # of their 120 prompt tokens cached. Half of 120 x 0.075 + 52 x 0.30 per 1M = 1.23e-05, half
+    # of 56 x 0.075 + 64 x 0.0375 + 52 x 0.30 per 1M = 1.11e-05.
+    uncached_sync = PriceBook().cost(MODEL, PROMPT_TOKENS, COMPLETION_TOKENS)
+    cached_sync = PriceBook().cost(MODEL, PROMPT_TOKENS, COMPLETION_TOKENS, cached_tokens=64)
+    assert uncached_sync is not None and cached_sync is not None
+    first, cached = uncached_sync * catalog.BATCH_PRICE_FACTOR, cached_sync * catalog.BATCH_PRICE_FACTOR
+    assert (first, cached) == (pytest.approx(1.23e-05), pytest.approx(1.11e-05))
     assert before == {}
     assert (entry["requests"], entry["prompt_tokens"], entry["completion_tokens"]) == (COUNT, COUNT * PROMPT_TOKENS, COUNT * COMPLETION_TOKENS)
-    assert entry["cost_usd"] == pytest.approx(COUNT * per_call)
-    assert all(line["cost_usd"] == pytest.approx(per_call) for line in lines)
+    assert entry["cost_usd"] == pytest.approx(first + (COUNT - 1) * cached)
+    assert sorted(line["cached_tokens"] for line in lines) == [0] + [64] * (COUNT - 1)
+    assert sorted(line["cost_usd"] for line in lines) == [pytest.approx(cached)] * (COUNT - 1) + [pytest.approx(first)]
 
 
 def test_the_batch_price_follows_the_catalog(
@@ -554,9 +579,10 @@ def test_the_dry_run_shows_the_batch_estimate_beside_the_synchronous_one(
     )
     (row,) = shown["models"]
     assert (shown["requests"], shown["batches"], shown["unsendable"]) == (COUNT, 1, 0)
-    assert (row["model"], row["prompt_tokens"], row["max_completion_tokens"]) == (MODEL, prompts, COUNT * 3500)
+    # each request's cap: 3500 for the answer + 1024 for low-effort reasoning
+    assert (row["model"], row["prompt_tokens"], row["max_completion_tokens"]) == (MODEL, prompts, COUNT * 4524)
     assert row["sync_prompt_usd"] == pytest.approx(PriceBook().cost(MODEL, prompts, 0))
-    assert row["sync_max_usd"] == pytest.approx(PriceBook().cost(MODEL, prompts, COUNT * 3500))
+    assert row["sync_max_usd"] == pytest.approx(PriceBook().cost(MODEL, prompts, COUNT * 4524))
     assert row["batch_prompt_usd"] == pytest.approx(row["sync_prompt_usd"] / 2)
     assert row["batch_max_usd"] == pytest.approx(row["sync_max_usd"] / 2)
     assert table.exit_code == 0 and "synchronous" in table.stderr and "Batch API" in table.stderr
@@ -566,7 +592,8 @@ def test_the_dry_run_shows_the_batch_estimate_beside_the_synchronous_one(
 def test_the_daily_budget_counts_the_estimate_before_submitting(
     cli: CliRunner, api: BatchAPI, source: Path, output: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Ten casual requests at most cost 10 x 3500 completion tokens at $0.04/M: $0.0014 or so.
+    # Ten casual requests at most cost 10 x 4524 completion tokens at $0.15/M (half of gpt-oss-20b's
+    # $0.30/M) plus their prompts: $0.0068 or so.
     monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "0.001")
     refused = adp_in_process(cli, *job_args(source, output))
     monkeypatch.setenv("ADP_DAILY_BUDGET_USD", "0.01")

@@ -40,6 +40,15 @@ GUIDE_IDS = [
     ("PLAYAI_TTS_ARABIC", "playai-tts-arabic"),
 ]
 
+# Added after the guide: what Groq serves in place of retired models.
+TODAY_IDS = [
+    ("GPT_OSS_SAFEGUARD_20B", "openai/gpt-oss-safeguard-20b"),
+    ("QWEN3_6_27B", "qwen/qwen3.6-27b"),
+]
+ALL_IDS = [value for _, value in GUIDE_IDS + TODAY_IDS]
+# Groq's /models alone prices it: neither genai-prices' snapshot nor the guide has a price.
+LIVE_PRICED_ONLY = "qwen/qwen3.6-27b"
+
 GUIDE_POOL = [
     "llama-3.1-8b-instant",
     "llama-3.3-70b-versatile",
@@ -49,6 +58,10 @@ GUIDE_POOL = [
     "gemma2-9b-it",
     "allam-2-7b",
 ]
+# The guide's pool as Groq serves it today: each retired model replaced by Groq's replacement
+# (llama-3.1-8b-instant and gemma2-9b-it by gpt-oss-20b; llama-3.3-70b, Scout and Maverick by
+# gpt-oss-120b), without duplicates.
+TODAY_POOL = ["openai/gpt-oss-20b", "openai/gpt-oss-120b", "allam-2-7b"]
 
 CATEGORIES = {
     "meta-llama/llama-guard-4-12b": "guard",
@@ -97,28 +110,38 @@ def test_get_random_model() -> None:
 
 def test_pricing_coverage(env: dict[str, str]) -> None:
     for model in GroqModel:
+        if model.value == LIVE_PRICED_ONLY:
+            assert model not in GROQ_PRICING and model.value not in GROQ_PRICING
+            continue
         assert model in GROQ_PRICING
         assert model.value in GROQ_PRICING
         assert GROQ_PRICING[model] == GROQ_PRICING[model.value] > 0
+    assert dict(GROQ_PRICING).keys() == set(ALL_IDS) - {LIVE_PRICED_ONLY}  # every key it lists it can price
 
 
 # -- ids, pool, categories -------------------------------------------------------------------
 
 
 def test_the_guides_21_model_ids() -> None:
-    assert [(m.name, m.value) for m in GroqModel] == GUIDE_IDS
-    assert [m.value for m in ALL_GROQ_MODELS] == [value for _, value in GUIDE_IDS]
-    assert len(ALL_GROQ_MODELS) == 21
+    assert [(m.name, m.value) for m in GroqModel] == GUIDE_IDS + TODAY_IDS
+    assert [m.value for m in ALL_GROQ_MODELS] == ALL_IDS
+    assert len(GUIDE_IDS) == 21 and len(ALL_GROQ_MODELS) == 23
 
 
 def test_the_guides_7_pool_models() -> None:
-    assert [m.value for m in TEXT_GENERATION_MODELS] == GUIDE_POOL
+    assert [m.value for m in catalog.GUIDE_TEXT_GENERATION_MODELS] == GUIDE_POOL
+    assert [m.value for m in TEXT_GENERATION_MODELS] == TODAY_POOL
     assert all(isinstance(m, GroqModel) for m in TEXT_GENERATION_MODELS)
+    assert [catalog.today(model) for model in GUIDE_POOL] == [
+        "openai/gpt-oss-20b", "openai/gpt-oss-120b", "openai/gpt-oss-120b", "openai/gpt-oss-120b",
+        "openai/gpt-oss-20b", "openai/gpt-oss-20b", "allam-2-7b",
+    ]
 
 
-@pytest.mark.parametrize("model", [value for _, value in GUIDE_IDS])
+@pytest.mark.parametrize("model", ALL_IDS)
 def test_categories(model: str) -> None:
-    assert catalog.category_of(model).value == CATEGORIES.get(model, "text")
+    expected = {**CATEGORIES, "openai/gpt-oss-safeguard-20b": "guard"}
+    assert catalog.category_of(model).value == expected.get(model, "text")
 
 
 def test_pool_models_are_text_models() -> None:
@@ -131,7 +154,7 @@ def test_unknown_model_is_text_with_no_price(env: dict[str, str]) -> None:
     assert "someone/new-model" not in GROQ_PRICING
     with pytest.raises(KeyError):
         GROQ_PRICING["someone/new-model"]
-    assert PriceBook().cost("someone/new-model", 1000, 1000) == 0.0
+    assert PriceBook().cost("someone/new-model", 1000, 1000) is None  # unknown, never a silent $0
 
 
 def test_enum_names() -> None:
@@ -179,8 +202,9 @@ def test_every_model_has_a_full_price(env: dict[str, str], model: str) -> None:
 def test_groq_pricing_is_the_input_price(env: dict[str, str]) -> None:
     assert GROQ_PRICING["llama-3.1-8b-instant"] == 0.05
     assert GROQ_PRICING[GroqModel.LLAMA_3_3_70B_VERSATILE] == 0.59
-    assert len(GROQ_PRICING) == 21
-    assert list(GROQ_PRICING) == [value for _, value in GUIDE_IDS]
+    assert GROQ_PRICING["openai/gpt-oss-safeguard-20b"] == 0.075
+    assert len(GROQ_PRICING) == 22  # the guide's 21 and gpt-oss-safeguard-20b; qwen3.6 has no offline price
+    assert list(GROQ_PRICING) == [model for model in ALL_IDS if model != LIVE_PRICED_ONLY]
 
 
 # -- costs -----------------------------------------------------------------------------------
@@ -232,10 +256,10 @@ def test_prices_file_overrides_and_adds(prices_file) -> None:  # type: ignore[no
     assert price == prices.Price(1.5, 2.5, "1M tokens", "ADP_PRICES_FILE")
     assert prices.price_of("acme/new-model") == prices.Price(0.7, 0.7, "1M tokens", "ADP_PRICES_FILE")
     assert prices.price_of("whisper-large-v3") == prices.Price(0.2, 0.2, "audio hour", "ADP_PRICES_FILE")
-    assert prices.known_model_ids() == [value for _, value in GUIDE_IDS] + ["acme/new-model"]
+    assert prices.known_model_ids() == ALL_IDS + ["acme/new-model"]
     assert GROQ_PRICING["acme/new-model"] == 0.7
     assert "acme/new-model" in GROQ_PRICING
-    assert len(GROQ_PRICING) == 22
+    assert len(GROQ_PRICING) == 23  # 22 priced without the file, and the model it adds
     assert calculate_cost(1_000_000, "llama-3.1-8b-instant") == 1.5
     assert PriceBook().cost("llama-3.1-8b-instant", 1_000_000, 1_000_000) == 4.0
     # untouched models keep their normal source
@@ -243,7 +267,7 @@ def test_prices_file_overrides_and_adds(prices_file) -> None:  # type: ignore[no
 
 
 def test_without_prices_file_nothing_is_added(env: dict[str, str]) -> None:
-    assert prices.known_model_ids() == [value for _, value in GUIDE_IDS]
+    assert prices.known_model_ids() == ALL_IDS
 
 
 @pytest.mark.parametrize(

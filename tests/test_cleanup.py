@@ -142,7 +142,8 @@ def test_parse_bpm_rejects_and_quotes_the_reply(reply: str) -> None:
     [
         (CASUAL, 900, 0.1, 3500, "<think>x</think>1. Warm 808 drums", "Warm 808 drums", None),
         (STRUCTURE, 2000, 0.7, 3500, '"Calm ambient piece."', "Calm ambient piece.", None),
-        (BPM, None, 0.3, 10, "128 BPM.", 128, "llama-3.3-70b-versatile"),
+        # the guide's llama-3.3-70b-versatile as Groq serves it today (its replacement)
+        (BPM, None, 0.3, 10, "128 BPM.", 128, "openai/gpt-oss-120b"),
     ],
 )
 def test_task_parameters_are_the_guides(task, limit, temperature, max_tokens, reply, answer, fixed) -> None:  # type: ignore[no-untyped-def]
@@ -208,7 +209,7 @@ def test_bpm_has_no_limit(env: dict[str, str]) -> None:
     prepared = prepare(BPM, item, Settings())
     assert prepared.prompt_tokens > 2000
     assert prepared.over_limit is False
-    assert groq_models(prepared) == ["llama-3.3-70b-versatile"]
+    assert groq_models(prepared) == ["openai/gpt-oss-120b"]
     assert [m["role"] for m in prepared.messages] == ["system", "user"]
 
 

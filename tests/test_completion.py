@@ -17,6 +17,7 @@ from adp_cli.accounting.catalog import Category, category_of
 from adp_cli.accounting.prices import known_model_ids
 from tests.support.cli import run_adp
 
+# Retired, still completed (with a "retired" hint): a plan that keeps them can still name them.
 FAST, VERSATILE = "llama-3.1-8b-instant", "llama-3.3-70b-versatile"
 TEXT_MODELS = [model for model in known_model_ids() if category_of(model) is Category.TEXT]
 # The core's heavy libraries. (pydantic is not among them: Typer's own parameter coercion
@@ -28,8 +29,8 @@ CLI_START = {
     "adp_cli.tasks", "adp_cli.tasks.registry",
 }
 CATALOG_AND_BELOW = CLI_START | {
-    "adp_cli.__main__", "adp_cli.accounting", "adp_cli.accounting.catalog", "adp_cli.accounting.prices", "adp_cli.cache",
-    "adp_cli.files", "adp_cli.documents",
+    "adp_cli.__main__", "adp_cli.accounting", "adp_cli.accounting.catalog", "adp_cli.accounting.capabilities",
+    "adp_cli.accounting.prices", "adp_cli.cache", "adp_cli.files", "adp_cli.documents",
 }
 
 
@@ -111,10 +112,14 @@ def test_zsh_shows_what_each_model_is(shell: pytest.MonkeyPatch) -> None:
     shell.setenv("_ADP_COMPLETE", "complete_zsh")
     shell.setenv("_TYPER_COMPLETE_ARGS", "adp casual -m openai/")
     result = run_adp()
+    shell.setenv("_TYPER_COMPLETE_ARGS", "adp casual -m llama-3.1")
+    retired = run_adp()
 
     assert result.returncode == 0, result.stderr
     assert '"openai/gpt-oss-20b":"text, random pool, reasoning"' in result.stdout
-    assert '"openai/gpt-oss-120b":"text, reasoning"' in result.stdout
+    assert '"openai/gpt-oss-120b":"text, random pool, reasoning"' in result.stdout
+    assert retired.returncode == 0, retired.stderr
+    assert '"llama-3.1-8b-instant":"text, retired"' in retired.stdout
 
 
 def test_completion_knows_the_price_file_and_survives_a_broken_one(shell: pytest.MonkeyPatch, tmp_path: Path) -> None:

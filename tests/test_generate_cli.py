@@ -44,10 +44,21 @@ from tests.support.groqstub import (
     server_error,
 )
 
-FAST = "llama-3.1-8b-instant"  # 0.05 in / 0.08 out per 1M tokens (genai-prices)
-BPM_MODEL = "llama-3.3-70b-versatile"  # 0.59 in / 0.79 out
+FAST = "openai/gpt-oss-20b"  # 0.075 in / 0.30 out / 0.0375 cached per 1M tokens (Groq /models)
+BPM_MODEL = "openai/gpt-oss-120b"  # 0.15 in / 0.60 out / 0.075 cached
+PLAIN = "allam-2-7b"  # a model that does not reason
 POOL = [model.value for model in TEXT_GENERATION_MODELS]
-RESULT_FIELDS = {"tokens_used", "cost_usd", "provider", "model", "prompt_tokens", "completion_tokens", "latency_ms"}
+RESULT_FIELDS = {
+    "tokens_used",
+    "cost_usd",
+    "provider",
+    "model",
+    "prompt_tokens",
+    "completion_tokens",
+    "latency_ms",
+    "cached_tokens",
+    "reasoning_tokens",
+}
 DEFAULT_PHRASE = "A warm test phrase."
 
 WIZARD: dict[str, Any] = {
@@ -100,11 +111,12 @@ def test_phrase_alone_on_stdout_and_table_on_stderr(cli: CliRunner, groq: GroqSt
     assert result.exit_code == 0, result.stderr
     assert result.stdout == DEFAULT_PHRASE + "\n"
     header = next(line for line in result.stderr.splitlines() if "model" in line)
-    assert re.split(r" {2,}", header.strip()) == ["model", "prompt", "completion", "total", "cost", "latency"]
+    assert re.split(r" {2,}", header.strip()) == ["model", "prompt", "completion", "reasoning", "total", "cost", "latency"]
     row = next(line for line in result.stderr.splitlines() if FAST in line)
     cells = re.split(r" {2,}", row.strip())
-    assert cells[:5] == [FAST, "120", "12", "132", "$0.00000696"]  # 120 x 0.05 + 12 x 0.08 per 1M
-    assert re.fullmatch(r"\d+ ms", cells[5])
+    # 12 answer tokens after 40 of low-effort reasoning: 120 x 0.075 + 52 x 0.30 per 1M
+    assert cells[:6] == [FAST, "120", "52", "40", "172", "$0.0000246"]
+    assert re.fullmatch(r"\d+ ms", cells[6])
     assert DEFAULT_PHRASE not in result.stderr
 
 
@@ -127,10 +139,11 @@ def test_json_is_exactly_one_object_with_usage_and_cost(cli: CliRunner, groq: Gr
     assert document["phrase"] == DEFAULT_PHRASE
     assert document["provider"] == "groq"
     assert document["model"] == FAST
-    assert (document["prompt_tokens"], document["completion_tokens"], document["tokens_used"]) == (120, 12, 132)
-    # 120 x 0.05 + 12 x 0.08 per 1M tokens = 6.96e-06
-    assert document["cost_usd"] == pytest.approx(expected_cost(120, 12, 0.05, 0.08), rel=1e-9)
-    assert document["cost_usd"] == pytest.approx(6.96e-06, rel=1e-9)
+    assert (document["prompt_tokens"], document["completion_tokens"], document["tokens_used"]) == (120, 52, 172)
+    assert (document["cached_tokens"], document["reasoning_tokens"]) == (0, 40)  # the stub's first prompt: nothing cached
+    # 120 x 0.075 + 52 x 0.30 per 1M tokens = 2.46e-05
+    assert document["cost_usd"] == pytest.approx(expected_cost(120, 52, 0.075, 0.30), rel=1e-9)
+    assert document["cost_usd"] == pytest.approx(2.46e-05, rel=1e-9)
     assert isinstance(document["latency_ms"], int) and document["latency_ms"] >= 0
 
 
@@ -146,7 +159,10 @@ def test_bpm_json_and_plain(cli: CliRunner, groq: GroqStub) -> None:
     assert set(document) == {"bpm"} | RESULT_FIELDS
     assert document["bpm"] == 128
     assert document["model"] == BPM_MODEL
-    assert document["cost_usd"] == pytest.approx(expected_cost(120, 12, 0.59, 0.79), rel=1e-9)
+    # the second request of the same prompt: 64 of its 120 prompt tokens come from Groq's cache;
+    # 56 x 0.15 + 64 x 0.075 + (12 + 40 reasoning) x 0.60 per 1M = 4.44e-05
+    assert (document["prompt_tokens"], document["cached_tokens"], document["completion_tokens"]) == (120, 64, 52)
+    assert document["cost_usd"] == pytest.approx(4.44e-05, rel=1e-9)
 
 
 # --- exact request bodies ------------------------------------------------------------------
@@ -161,7 +177,9 @@ def test_casual_request_body(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) 
         "model": FAST,
         "messages": [{"role": "user", "content": casual_content()}],
         "temperature": 0.1,
-        "max_tokens": 3500,
+        "max_tokens": 4524,  # the guide's 3500 for the answer + 1024 for low-effort reasoning
+        "reasoning_effort": "low",
+        "include_reasoning": False,
     }
     assert "\n\nMusic Data: Genre: Jazz. (Bebop). Mood: calm, warm" in request.body["messages"][0]["content"]
 
@@ -175,7 +193,9 @@ def test_structure_request_body(cli: CliRunner, groq: GroqStub, wizard_json: Pat
         "model": FAST,
         "messages": [{"role": "user", "content": structure_content()}],
         "temperature": 0.7,
-        "max_tokens": 3500,
+        "max_tokens": 4524,  # the guide's 3500 for the answer + 1024 for low-effort reasoning
+        "reasoning_effort": "low",
+        "include_reasoning": False,
     }
     assert "\n\nPlease generate a phrase for the following structured data:\n\n{" in request.body["messages"][0]["content"]
 
@@ -197,7 +217,9 @@ def test_bpm_request_body(cli: CliRunner, groq: GroqStub) -> None:
         "model": BPM_MODEL,
         "messages": bpm_messages(question),
         "temperature": 0.3,
-        "max_tokens": 10,
+        "max_tokens": 1034,  # the guide's 10 for the answer + 1024 for low-effort reasoning
+        "reasoning_effort": "low",
+        "include_reasoning": False,
     }
     assert [m["role"] for m in request.body["messages"]] == ["system", "user"]
 
@@ -218,7 +240,17 @@ def test_temperature_and_max_tokens_override(cli: CliRunner, groq: GroqStub, wiz
     assert result.exit_code == 0, result.stderr
     [request] = groq.chat_requests
     assert request.body["temperature"] == 1.25
-    assert request.body["max_tokens"] == 64
+    assert request.body["max_tokens"] == 1088  # 64 for the answer + 1024 for low-effort reasoning
+
+
+def test_max_tokens_is_sent_as_given_to_a_model_that_does_not_reason(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    result = run(cli, "casual", str(wizard_yaml), "-m", PLAIN, "--max-tokens", "64")
+
+    assert result.exit_code == 0, result.stderr
+    [request] = groq.chat_requests
+    assert request.body is not None
+    assert (request.body["model"], request.body["max_tokens"]) == (PLAIN, 64)
+    assert "reasoning_effort" not in request.body
 
 
 def test_poetic_level_changes_the_style_instruction(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
@@ -308,7 +340,7 @@ def test_an_unusable_reply_is_still_in_the_ledger(cli: CliRunner, groq: GroqStub
     ledger = json.loads((tmp_path / "ledger.json").read_text(encoding="utf-8"))
     (day,) = ledger["days"].values()
     assert day[BPM_MODEL]["requests"] == 1
-    assert day[BPM_MODEL]["cost_usd"] == expected_cost(120, 12, 0.59, 0.79)
+    assert day[BPM_MODEL]["cost_usd"] == expected_cost(120, 52, 0.15, 0.60)  # 12 answer + 40 reasoning tokens
 
 
 def test_unclosed_think_block_leaves_no_phrase(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
@@ -416,6 +448,21 @@ def test_named_model_not_available_suggests_models_live(cli: CliRunner, groq: Gr
     assert len(groq.chat_requests) == 1  # a named model is never swapped
 
 
+def test_named_retired_model_is_sent_and_its_replacement_named(cli: CliRunner, groq: GroqStub, wizard_yaml: Path) -> None:
+    """Enterprise plans keep retired models, so a named one is sent; Groq's 404 then names the
+    date and the replacement."""
+    result = run(cli, "casual", str(wizard_yaml), "-m", "llama-3.1-8b-instant")
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert one_line(result.stderr) == (
+        "adp: error: model llama-3.1-8b-instant is not available (model_not_found): The model "
+        "`llama-3.1-8b-instant` does not exist or you do not have access to it.; "
+        "Groq retired it on 2026-08-16: use -m openai/gpt-oss-20b (its replacement)"
+    )
+    assert [(request.body or {}).get("model") for request in groq.chat_requests] == ["llama-3.1-8b-instant"]
+
+
 @pytest.mark.parametrize("failure", [decommissioned, model_not_found])
 def test_unavailable_random_model_is_replaced(cli: CliRunner, groq: GroqStub, wizard_yaml: Path, failure) -> None:
     gone: list[str] = []
@@ -485,7 +532,7 @@ def test_dry_run_json_random_and_named(cli: CliRunner, env: dict[str, str], wiza
     assert document["limit"] == 900
     assert document["within_limit"] is True
     assert [c["model"] for c in document["candidates"]] == POOL
-    assert len(document["candidates"]) == 7
+    assert len(document["candidates"]) == 3
 
     named = run(cli, "structure", str(wizard_yaml), "--dry-run", "--json", "-q", "-m", FAST)
     assert named.exit_code == 0, named.stderr
@@ -493,9 +540,11 @@ def test_dry_run_json_random_and_named(cli: CliRunner, env: dict[str, str], wiza
     assert document["limit"] == 2000
     [candidate] = document["candidates"]
     assert candidate["model"] == FAST
+    assert candidate["max_tokens"] == 4524  # 3500 for the answer + 1024 for low-effort reasoning
     tokens = count_tokens(structure_content())
     assert document["prompt_tokens"] == tokens
-    assert candidate["prompt_cost_usd"] == pytest.approx(expected_cost(tokens, 0, 0.05, 0.08), rel=1e-9)
+    assert candidate["prompt_cost_usd"] == pytest.approx(expected_cost(tokens, 0, 0.075, 0.30), rel=1e-9)
+    assert candidate["max_cost_usd"] == pytest.approx(expected_cost(tokens, 4524, 0.075, 0.30), rel=1e-9)
 
 
 @pytest.fixture
@@ -686,7 +735,7 @@ def test_the_key_never_appears(adp, groq: GroqStub, wizard_yaml: Path) -> None:
     """Success, API error, key refused, dry run and the live list, verbose or not, run side by side."""
 
     def by_model(body: dict) -> Reply | None:
-        if body["model"] == "openai/gpt-oss-20b":
+        if body["model"] == PLAIN:
             return bad_request("nope")
         if body["model"] == BPM_MODEL:
             return invalid_api_key()
@@ -697,7 +746,7 @@ def test_the_key_never_appears(adp, groq: GroqStub, wizard_yaml: Path) -> None:
         ("casual", str(wizard_yaml), "-m", FAST, "--verbose", "--json"),
         ("structure", str(wizard_yaml), "--dry-run", "--verbose"),
         ("models", "--live", "--verbose", "--json"),
-        ("casual", str(wizard_yaml), "-m", "openai/gpt-oss-20b"),
+        ("casual", str(wizard_yaml), "-m", PLAIN),
         ("bpm", "--phrase", "x", "--verbose"),
     ]
     with ThreadPoolExecutor(max_workers=len(commands)) as pool:
@@ -747,7 +796,7 @@ def test_without_verbose_no_debug_and_no_traceback(adp, groq: GroqStub, wizard_y
     ok = adp("structure", str(wizard_yaml), "-m", FAST)
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout == DEFAULT_PHRASE + "\n"  # stdout purity: the table went to stderr
-    assert FAST in ok.stderr and "132" in ok.stderr
+    assert FAST in ok.stderr and "172" in ok.stderr  # 120 prompt + 12 answer + 40 reasoning tokens
     assert "DEBUG" not in ok.stderr
 
     groq.fail_first(1, server_error)
@@ -792,7 +841,9 @@ def test_budget_reached_refuses_the_call(cli: CliRunner, groq: GroqStub, wizard_
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "budget" in one_line(result.stderr)
-    assert groq.requests == []
+    assert groq.chat_requests == []
+    # what was read is the free list of models (for today's prices), never a chat
+    assert [(request.method, request.path) for request in groq.requests] == [("GET", "/openai/v1/models")]
 
 
 def test_poetic_level_belongs_to_casual_only(env: dict[str, str], adp: Any) -> None:

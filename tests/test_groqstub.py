@@ -26,7 +26,7 @@ from tests.support.groqstub import (
     server_error,
 )
 
-MODEL = "llama-3.1-8b-instant"
+MODEL = "allam-2-7b"  # served today and does not reason: a reply's usage is the stub's 120 + 12 tokens
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "A phrase, please."}]
 
 
@@ -67,7 +67,7 @@ def test_success_parses_with_groq_fields_and_records_the_exact_body(stub: GroqSt
 
 def test_content_callable_sees_the_request_and_reasoning_is_exposed(stub: GroqStub) -> None:
     stub.content = lambda request: f"echo {request['model']}"
-    assert ask(client_for(stub), "qwen/qwen3-32b").choices[0].message.content == "echo qwen/qwen3-32b"
+    assert ask(client_for(stub), "openai/gpt-oss-120b").choices[0].message.content == "echo openai/gpt-oss-120b"
 
     stub.enqueue(Reply(body=chat_body("answer", MODEL, 10, 2, reasoning="thinking")))
     message = ask(client_for(stub)).choices[0].message
@@ -131,11 +131,11 @@ def test_404_model_not_found_keeps_the_whole_error_envelope_on_body(stub: GroqSt
 
 
 def test_responder_rule_decommissions_one_model_only(stub: GroqStub) -> None:
-    stub.responder = lambda body: decommissioned(body["model"]) if body["model"] == "gemma2-9b-it" else None
+    stub.responder = lambda body: decommissioned(body["model"]) if body["model"] == "openai/gpt-oss-20b" else None
     client = client_for(stub)
 
     with pytest.raises(groq.BadRequestError) as caught:
-        ask(client, "gemma2-9b-it")
+        ask(client, "openai/gpt-oss-20b")
 
     assert caught.value.body["error"]["code"] == "model_decommissioned"  # type: ignore[index]
     assert ask(client).model == MODEL
@@ -195,8 +195,8 @@ def test_models_list_and_retrieve() -> None:
 def test_default_live_models_include_new_ids(stub: GroqStub) -> None:
     ids = {m.id for m in client_for(stub).models.list().data}
 
-    assert {"llama-3.3-70b-versatile", "qwen/qwen3.8-27b", "moonshotai/kimi-k3"} <= ids
-    assert "gemma2-9b-it" not in ids
+    assert {"openai/gpt-oss-120b", "qwen/qwen3.6-27b", "qwen/qwen3.8-27b"} <= ids
+    assert "gemma2-9b-it" not in ids and "llama-3.3-70b-versatile" not in ids  # retired
 
 
 def test_unknown_url_is_404(stub: GroqStub) -> None:
@@ -243,7 +243,7 @@ def test_a_request_torn_by_a_killed_client_is_ignored(stub: GroqStub) -> None:
         "Content-Type: application/json\r\nContent-Length: 500\r\n\r\n"
     )
     with socket.create_connection(("127.0.0.1", int(stub.base_url.rsplit(":", 1)[1])), timeout=5) as raw:
-        raw.sendall(head.encode() + b'{"model": "llama-3.1-8b-instant", "messa')
+        raw.sendall(head.encode() + b'{"model": "allam-2-7b", "messa')
         raw.shutdown(socket.SHUT_WR)
         assert raw.recv(65536) == b""
 
@@ -256,7 +256,7 @@ def test_a_request_torn_by_a_killed_client_is_ignored(stub: GroqStub) -> None:
     [
         (b"{not json", "could not be parsed as JSON"),
         (b"[1, 2]", "must be a JSON object"),
-        (b'{"model": "llama-3.1-8b-instant"}', "'messages' : property 'messages' is missing"),
+        (b'{"model": "allam-2-7b"}', "'messages' : property 'messages' is missing"),
         (b'{"messages": [{"role": "user", "content": "x"}]}', "'model' : property 'model' is missing"),
     ],
 )

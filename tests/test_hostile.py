@@ -31,8 +31,10 @@ from tests.support.cli import TEST_KEY, one_line, run
 from tests.support.groqstub import GroqStub, Reply, bad_request, chat_body
 from tests.support.items import file_lines, json_lines, wizard_items, write_jsonl
 
-MODEL = "llama-3.1-8b-instant"
-COST_PER_CALL = 6.96e-06  # the stub's 120 prompt + 12 completion tokens on MODEL
+MODEL = "openai/gpt-oss-20b"
+# the stub's 120 prompt + 52 completion tokens (12 answer, 40 reasoning) on MODEL, nothing cached:
+# 120 x $0.075/M + 52 x $0.30/M
+COST_PER_CALL = 2.46e-05
 KEY_FRAGMENTS = (TEST_KEY, TEST_KEY[4:16], TEST_KEY[-12:])
 POSIX_ONLY = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes, FIFOs and file descriptors")
 
@@ -330,7 +332,8 @@ def test_bad_usage_is_a_bad_reply_and_the_ledger_keeps_what_can_be_trusted(cli: 
     assert report.exit_code == 0, report.stderr
     [entry] = json.loads(report.stdout)["entries"]
     trusted_prompt, trusted_completion = (0, 12) if field == "prompt_tokens" else (120, 0)
-    assert (entry["requests"], entry["prompt_tokens"], entry["completion_tokens"]) == (2, 120 + trusted_prompt, 12 + trusted_completion)
+    # the second call is the stub's own: 120 prompt tokens, 12 answer + 40 reasoning tokens
+    assert (entry["requests"], entry["prompt_tokens"], entry["completion_tokens"]) == (2, 120 + trusted_prompt, 52 + trusted_completion)
     assert 0 < entry["cost_usd"] < 2 * COST_PER_CALL
 
 
@@ -722,7 +725,9 @@ def test_a_budget_under_a_cent_is_printed_as_it_is(cli: CliRunner, groq: GroqStu
     assert result.exit_code == 1
     line = one_line(result.stderr)
     assert "$0.002 spent today of $0.001" in line
-    assert groq.requests == []
+    assert groq.chat_requests == []
+    # what was read is the free list of models (for today's prices), never a chat
+    assert [(request.method, request.path) for request in groq.requests] == [("GET", "/openai/v1/models")]
 
 
 def test_a_budget_without_a_ledger_says_it_covers_this_run_only(cli: CliRunner, groq: GroqStub, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -741,6 +746,8 @@ def test_a_budget_is_not_passed_by_parallel_workers(adp, groq: GroqStub, tmp_pat
     """Eight workers, a budget of ten and a half calls: calls in flight count at their estimated
     cost, so the eleventh call is the last one sent (not the eleventh plus seven in flight)."""
     groq.latency = 0.05
+    assert groq.today is not None
+    groq.today.cached_tokens = 0  # no prompt caching: every call costs COST_PER_CALL
     monkeypatch.setenv("ADP_DAILY_BUDGET_USD", repr(COST_PER_CALL * 10.5))
 
     result = adp("casual", str(write_jsonl(tmp_path / "items.jsonl", wizard_items(40))), "-j", "8", "-q", "-m", MODEL)

@@ -24,9 +24,10 @@ from tests.support.cli import one_line, run, run_adp, tsv
 from tests.support.groqstub import GroqStub
 from tests.support.items import wizard_items, write_jsonl
 
-FAST = "llama-3.1-8b-instant"  # 0.05 in / 0.08 out per 1M tokens
-MAVERICK = GroqModel.LLAMA_4_MAVERICK_17B.value  # the longest id: 45 characters
-GUIDE_IDS = [model.value for model in ALL_GROQ_MODELS]
+FAST = "openai/gpt-oss-20b"  # 0.075 in / 0.30 out / 0.0375 cached per 1M tokens
+INSTANT = "llama-3.1-8b-instant"  # retired on 2026-08-16; a ledger keeps what was spent on it
+MAVERICK = GroqModel.LLAMA_4_MAVERICK_17B.value  # the longest id: 45 characters (retired on 2026-03-09)
+ALL_IDS = [model.value for model in ALL_GROQ_MODELS]  # the guide's 21, then today's
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 MONEY = re.compile(r"\$[0-9][0-9,]*(?:\.[0-9]+)?")
 
@@ -73,16 +74,18 @@ def test_models_table_on_a_terminal_fits_80_columns_with_prices_whole(terminal: 
     assert_fits(result.stdout)
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Groq models, USD per 1M tokens") and "/h: per audio hour" in lines[0]
-    assert cells(lines[1]) == ["id", "category", "$ in", "$ out", "pool"]
-    body = [cells(line) for line in lines[2:]]
-    assert [row[0] for row in body] == GUIDE_IDS  # every id whole, on one line
+    assert cells(lines[1]) == ["id", "category", "$ in", "$ out", "pool", "status"]
+    # With the status column, ids longer than what 80 columns leave fold onto the next line, whole.
+    body = unfold(lines[2:])
+    assert [row[0] for row in body] == ALL_IDS
     by_id = {row[0]: row for row in body}
-    assert by_id[FAST] == [FAST, "text", "0.05", "0.08", "yes"]
-    assert by_id["openai/gpt-oss-20b"] == ["openai/gpt-oss-20b", "text", "0.075", "0.30", "yes"]
-    assert by_id["moonshotai/kimi-k2-instruct"] == ["moonshotai/kimi-k2-instruct", "text", "1.00", "3.00"]
-    assert by_id["whisper-large-v3"] == ["whisper-large-v3", "audio", "0.111/h", "0.111/h"]
-    assert by_id[MAVERICK][1:] == ["text", "0.20", "0.60", "yes"]
-    assert "genai-prices" not in result.stdout and "LLAMA_3_1_8B_INSTANT" not in result.stdout
+    assert by_id[FAST] == [FAST, "text", "0.075", "0.30", "yes", "production"]
+    assert by_id[INSTANT] == [INSTANT, "text", "0.05", "0.08", "retired"]
+    assert by_id["moonshotai/kimi-k2-instruct"] == ["moonshotai/kimi-k2-instruct", "text", "1.00", "3.00", "retired"]
+    assert by_id["whisper-large-v3"] == ["whisper-large-v3", "audio", "0.111/h", "0.111/h", "production"]
+    assert by_id[MAVERICK][1:] == ["text", "0.20", "0.60", "retired"]
+    assert by_id["qwen/qwen3.6-27b"] == ["qwen/qwen3.6-27b", "text", "?", "?", "preview"]  # no price known offline
+    assert "genai-prices" not in result.stdout and "GPT_OSS_20B" not in result.stdout
 
 
 @pytest.mark.parametrize("flag", ["--wide", "-v"])
@@ -92,29 +95,39 @@ def test_models_wide_adds_unit_enum_owner_and_source_whole(terminal: Terminal, f
     assert result.returncode == 0, result.stderr
     assert "…" not in result.stdout
     lines = result.stdout.splitlines()
-    assert cells(lines[1]) == ["id", "category", "$ in", "$ out", "per", "pool", "enum", "owner", "source"]
+    assert cells(lines[1]) == [
+        "id", "category", "$ in", "$ out", "$ cached", "per", "pool", "status", "retired", "replacement", "enum", "owner", "source"
+    ]
     fast = next(cells(line) for line in lines if line.startswith(FAST + " "))
-    assert fast[:5] == [FAST, "text", "0.05", "0.08", "1M tokens"]
-    assert fast[5:] == ["yes", "LLAMA_3_1_8B_INSTANT", "Meta", fast[-1]] and fast[-1].startswith("genai-prices ")
+    assert fast[:6] == [FAST, "text", "0.075", "0.30", "0.0375", "1M tokens"]
+    assert fast[6:] == ["yes", "production", "GPT_OSS_20B", "OpenAI", fast[-1]] and fast[-1].startswith("genai-prices ")
+    instant = next(cells(line) for line in lines if line.startswith(INSTANT + " "))
+    # no cached price stated: a cached token costs as much as any other
+    assert instant[:-1] == [
+        INSTANT, "text", "0.05", "0.08", "0.05", "1M tokens", "retired", "2026-08-16", "openai/gpt-oss-20b", "LLAMA_3_1_8B_INSTANT", "Meta"
+    ]
     allam = next(cells(line) for line in lines if line.startswith("allam-2-7b "))
     assert allam[-3:] == ["ALLAM_2_7B", "SDAIA", "guide (estimate)"]
 
 
 def test_models_live_at_80_columns_cuts_nothing(terminal: Terminal, groq: GroqStub) -> None:
+    groq.live_models.append("moonshotai/kimi-k3")  # listed without a price, unknown to genai-prices
     result = terminal("models", "--live")
 
     assert result.returncode == 0, result.stderr
     assert_fits(result.stdout)
     lines = result.stdout.splitlines()
-    assert cells(lines[1]) == ["id", "category", "$ in", "$ out", "pool", "live"]
-    statuses = [row[-1] for row in map(cells, lines[2:]) if row[-1] in {"live", "gone", "new"}]
-    assert (statuses.count("gone"), statuses.count("new"), len(statuses)) == (3, 2, 23)
-    assert rows_starting_with(result.stdout, "gemma2-9b-it ") == [["gemma2-9b-it", "text", "0.20", "0.20", "yes", "gone"]]
-    assert rows_starting_with(result.stdout, "moonshotai/kimi-k3 ") == [["moonshotai/kimi-k3", "text", "?", "?", "new"]]
+    assert cells(lines[1]) == ["id", "category", "$ in", "$ out", "pool", "status", "live"]
     # Ids longer than what 80 columns leave fold onto the next line, whole.
     body = unfold(lines[2:])
-    assert [row[0] for row in body][:21] == GUIDE_IDS
-    assert body[GUIDE_IDS.index(MAVERICK)] == [MAVERICK, "text", "0.20", "0.60", "yes", "live"]
+    statuses = [row[-1] for row in body]
+    # gone: the 10 retired models and PlayAI's two; new: qwen3.8, Orpheus x2 and kimi-k3
+    assert (statuses.count("gone"), statuses.count("new"), len(statuses)) == (12, 4, 27)
+    assert rows_starting_with(result.stdout, "gemma2-9b-it ") == [["gemma2-9b-it", "text", "0.20", "0.20", "retired", "gone"]]
+    assert rows_starting_with(result.stdout, "moonshotai/kimi-k3 ") == [["moonshotai/kimi-k3", "text", "?", "?", "production", "new"]]
+    assert rows_starting_with(result.stdout, FAST + " ") == [[FAST, "text", "0.075", "0.30", "yes", "production", "live"]]
+    assert [row[0] for row in body][:23] == ALL_IDS
+    assert body[ALL_IDS.index(MAVERICK)] == [MAVERICK, "text", "0.20", "0.60", "retired", "gone"]
 
 
 def unfold(lines: list[str]) -> list[list[str]]:
@@ -159,11 +172,14 @@ def test_cost_table_on_a_terminal(terminal: Terminal) -> None:
     assert lines[0].strip() == "Cost of 1000 input + 1000 output tokens"
     assert cells(lines[1]) == ["model", "$/1M in", "$/1M out", "cost"]
     body = {row[0]: row for row in map(cells, lines[2:])}
-    assert body[FAST] == [FAST, "0.05", "0.08", "$0.00013"]
-    assert body["llama-3.3-70b-versatile"] == ["llama-3.3-70b-versatile", "0.59", "0.79", "$0.00138"]
-    assert body["moonshotai/kimi-k2-instruct"][-1] == "$0.004"
-    assert body[MAVERICK] == [MAVERICK, "0.20", "0.60", "$0.0008"]
-    assert list(body)[0] == FAST  # cheapest first
+    # today's text models, none retired: 1000 x in + 1000 x out per 1M
+    assert body == {
+        "allam-2-7b": ["allam-2-7b", "0.10", "0.10", "$0.0002"],
+        FAST: [FAST, "0.075", "0.30", "$0.000375"],
+        "openai/gpt-oss-120b": ["openai/gpt-oss-120b", "0.15", "0.60", "$0.00075"],
+        "qwen/qwen3.6-27b": ["qwen/qwen3.6-27b", "?", "?", "?"],
+    }
+    assert list(body) == ["allam-2-7b", FAST, "openai/gpt-oss-120b", "qwen/qwen3.6-27b"]  # cheapest first, unknown last
 
 
 def test_cost_of_one_model_wide(terminal: Terminal) -> None:
@@ -173,7 +189,7 @@ def test_cost_of_one_model_wide(terminal: Terminal) -> None:
     assert "…" not in result.stdout  # wider than 80 columns: printed whole, the terminal wraps
     assert cells(result.stdout.splitlines()[1]) == ["model", "$/1M in", "$/1M out", "per", "cost", "source"]
     [row] = rows_starting_with(result.stdout, FAST)
-    assert row[:5] == [FAST, "0.05", "0.08", "1M tokens", "$0.00000696"]
+    assert row[:5] == [FAST, "0.075", "0.30", "1M tokens", "$0.0000126"]  # 120 x 0.075 + 12 x 0.30 per 1M
 
 
 # --- the ledger --------------------------------------------------------------------------------
@@ -183,10 +199,10 @@ def test_cost_of_one_model_wide(terminal: Terminal) -> None:
 def ledger_week(env: dict[str, str]) -> date:
     """A week with gaps: 6 days ago, 3 days ago (two models), yesterday (the longest id), today."""
     today = date.today()
-    record([Call(FAST, 1200, 120, 0.0000696, 10)], today - timedelta(days=6))
-    record([Call(FAST, 12000, 1200, 0.000696, 100), Call("openai/gpt-oss-20b", 5000, 9000, 0.003, 40)], today - timedelta(days=3))
+    record([Call(INSTANT, 1200, 120, 0.0000696, 10)], today - timedelta(days=6))
+    record([Call(INSTANT, 12000, 1200, 0.000696, 100), Call(FAST, 5000, 9000, 0.003, 40)], today - timedelta(days=3))
     record([Call(MAVERICK, 120000, 12000, 0.0312, 1000)], today - timedelta(days=1))
-    record([Call(FAST, 120, 12, 0.00000696, 1)], today)
+    record([Call(INSTANT, 120, 12, 0.00000696, 1)], today)
     return today
 
 
@@ -199,7 +215,7 @@ def test_ledger_table_on_a_terminal_with_total(terminal: Terminal, ledger_week: 
     assert cells(lines[1]) == ["day", "model", "calls", "cost"]
     yesterday = (ledger_week - timedelta(days=1)).isoformat()
     assert rows_starting_with(result.stdout, yesterday) == [[yesterday, MAVERICK, "1000", "$0.0312"]]
-    assert rows_starting_with(result.stdout, ledger_week.isoformat()) == [[ledger_week.isoformat(), FAST, "1", "$0.00000696"]]
+    assert rows_starting_with(result.stdout, ledger_week.isoformat()) == [[ledger_week.isoformat(), INSTANT, "1", "$0.00000696"]]
     assert rows_starting_with(result.stdout, "total") == [["total", "1151", "$0.035"]]
 
 
@@ -217,7 +233,7 @@ def test_ledger_piped_has_every_field_and_no_total(cli: CliRunner, ledger_week: 
     assert result.exit_code == 0, result.stderr
     rows = tsv(result.stdout)
     assert [(row["model"], row["requests"], row["cost_usd"]) for row in rows] == [
-        (FAST, "100", "0.000696"), ("openai/gpt-oss-20b", "40", "0.003"), (MAVERICK, "1000", "0.0312"), (FAST, "1", "6.96e-06")
+        (INSTANT, "100", "0.000696"), (FAST, "40", "0.003"), (MAVERICK, "1000", "0.0312"), (INSTANT, "1", "6.96e-06")
     ]
     assert "total" not in result.stdout
 
@@ -291,6 +307,7 @@ def test_chart_with_the_ledger_off(cli: CliRunner, env: dict[str, str], monkeypa
 
 
 def test_usage_table_of_the_longest_model_id_at_80_columns(terminal: Terminal, groq: GroqStub) -> None:
+    groq.live_models.append(MAVERICK)  # an enterprise plan with committed spend still serves it
     result = terminal("casual", "--genre", "Jazz", "-m", MAVERICK)
 
     assert result.returncode == 0, result.stderr
@@ -311,7 +328,10 @@ def test_batch_summary_at_80_columns(terminal: Terminal, groq: GroqStub, tmp_pat
     header = next(line for line in result.stderr.splitlines() if line.lstrip().startswith("items"))
     assert cells(header) == ["items", "succeeded", "failed", "skipped", "prompt", "completion", "cost", "items/s"]
     values = cells(result.stderr.splitlines()[result.stderr.splitlines().index(header) + 1])
-    assert values[:7] == ["3", "3", "0", "0", "360", "36", "$0.0000209"]  # 3 x 6.96e-06
+    # 3 x (12 answer + 40 reasoning) completion tokens. The first call of the prompt prefix costs
+    # 120 x 0.075 + 52 x 0.30 per 1M, the other two have 64 prompt tokens cached at 0.0375:
+    # 2.46e-05 + 2 x 2.22e-05
+    assert values[:7] == ["3", "3", "0", "0", "360", "156", "$0.000069"]
 
 
 def test_dry_run_costs_at_80_columns(terminal: Terminal) -> None:
@@ -322,6 +342,7 @@ def test_dry_run_costs_at_80_columns(terminal: Terminal) -> None:
     pool = [model.value for model in TEXT_GENERATION_MODELS]
     rows = [row for row in map(cells, result.stderr.splitlines()) if row[0] in pool]
     assert sorted(row[0] for row in rows) == sorted(pool)
-    assert all(len(row) == 3 and MONEY.fullmatch(row[1]) and MONEY.fullmatch(row[2]) for row in rows), rows
+    assert all(len(row) == 4 and row[1].isdigit() and MONEY.fullmatch(row[2]) and MONEY.fullmatch(row[3]) for row in rows), rows
     fast = next(row for row in rows if row[0] == FAST)
-    assert fast[2].startswith("$0.00028")  # 3500 completion tokens x 0.08 per 1M, plus the prompt
+    assert fast[1] == "4524"  # 3500 for the answer + 1024 for low-effort reasoning
+    assert fast[3].startswith("$0.00137")  # 4524 completion tokens x 0.30 per 1M, plus the prompt

@@ -189,7 +189,7 @@ def test_a_dry_run_against_a_server_without_m_has_no_estimate(cli: CliRunner, se
 
 
 def test_a_groq_url_keeps_the_groq_provider(cli: CliRunner, groq: GroqStub, rock_yaml: Path) -> None:
-    result = run(cli, "casual", str(rock_yaml), "--base-url", groq.base_url, "-m", "llama-3.1-8b-instant", "--json")
+    result = run(cli, "casual", str(rock_yaml), "--base-url", groq.base_url, "-m", "openai/gpt-oss-20b", "--json")
 
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["provider"] == "groq"

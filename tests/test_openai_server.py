@@ -229,7 +229,7 @@ def test_caller_hooks_see_the_url_actually_requested(stub: OpenAIStub, no_keys: 
 
 def test_groq_stub_layout_is_unchanged_for_the_groq_sdk() -> None:
     with GroqStub() as stub:
-        completion = ask(groq.Groq(api_key="gsk_test", base_url=stub.base_url, max_retries=0), "llama-3.1-8b-instant")
+        completion = ask(groq.Groq(api_key="gsk_test", base_url=stub.base_url, max_retries=0), "openai/gpt-oss-20b")
 
     assert completion.x_groq is not None
     assert stub.chat_requests[0].path == "/openai/v1/chat/completions"

@@ -27,8 +27,8 @@ from tests.support.groqstub import GroqStub, Reply
 from tests.support.items import file_lines, json_lines, wizard_items, write_jsonl
 from tests.support.ratelimits import ModelLimits, RateLimiter, capacity_exceeded, refusal
 
-BPM_MODEL = "llama-3.3-70b-versatile"
-FAST = "llama-3.1-8b-instant"
+BPM_MODEL = "openai/gpt-oss-120b"
+FAST = "openai/gpt-oss-20b"
 POOL = [model.value for model in TEXT_GENERATION_MODELS]
 GENEROUS = ModelLimits(rpm=1000, tpm=1_000_000, rpd=100_000, tpd=10_000_000)
 STOP_LINE = re.compile(
@@ -148,7 +148,7 @@ def test_a_random_pool_spreads_over_the_models_with_budget(cli: CliRunner, groq:
     assert all("error" not in line for line in lines)
     assert limiter.stats(starved).answered <= 2
     used = {model for model in POOL if limiter.stats(model).answered}
-    assert len(used) >= 5
+    assert set(POOL[1:]) <= used  # today's pool has three models: both others took items
 
 
 def test_service_tier_is_sent_and_flex_capacity_is_waited_out(cli: CliRunner, groq: GroqStub, rock_yaml: Path) -> None:
@@ -199,6 +199,6 @@ def test_the_progress_line_says_what_the_run_waits_for() -> None:
     with live(View(), job=False) as sink:
         sink.waiting([Waiting(BPM_MODEL, "TPM", 12.2), Waiting(FAST, "RPM", 40.0)])
         progress = sink._items
-        assert progress.tasks[0].fields["waiting"] == "waiting 12 s for llama-3.3-70b-versatile TPM"
+        assert progress.tasks[0].fields["waiting"] == f"waiting 12 s for {BPM_MODEL} TPM"
         sink.waiting([])
         assert progress.tasks[0].fields["waiting"] == ""

@@ -31,10 +31,12 @@ from adp_cli.transports.signals import (
 from tests.support.groqstub import GroqStub, Reply
 from tests.support.ratelimits import ModelLimits, RateLimiter, capacity_exceeded, refusal
 
-SMALL = "llama-3.1-8b-instant"
-LARGE = "llama-3.3-70b-versatile"
+# Served today; the stub's limiter gives both its default budgets (RPM 30, TPM 6000) unless a test
+# sets their own.
+SMALL = "openai/gpt-oss-20b"
+LARGE = "openai/gpt-oss-120b"
 GROQ_TPM = (
-    "Rate limit reached for model `llama-3.1-8b-instant` in organization `org_01hq8v2x` service tier "
+    f"Rate limit reached for model `{SMALL}` in organization `org_01hq8v2x` service tier "
     "`on_demand` on tokens per minute (TPM): Limit 6000, Used 5800, Requested 350. Please try again "
     "in 1.53s. Visit https://console.groq.com/docs/rate-limits for more information."
 )
@@ -299,10 +301,22 @@ def run_batch(
     return outcome
 
 
+POOL = [f"pool-model-{n}" for n in range(7)]
+
+
+def without_reasoning(stub: GroqStub) -> GroqStub:
+    """Today's loopback Groq, serving the made-up pool too, whose reasoning models reason no
+    tokens: every reply weighs the prompt and answer tokens the budgets here are worked out from."""
+    assert stub.today is not None
+    stub.today.reasoning_tokens = dict.fromkeys(stub.today.reasoning_tokens, 0)
+    stub.live_models += POOL
+    return stub
+
+
 @pytest.fixture
 def stub() -> Iterator[GroqStub]:
     with GroqStub(latency=0.02, prompt_tokens=100, completion_tokens=12) as running:
-        yield running
+        yield without_reasoning(running)
 
 
 def fastest_possible(items: int, capacity: float, window: float, cost: float = 1) -> float:
@@ -335,6 +349,7 @@ def test_rpm_hint_paces_from_the_first_request(stub: GroqStub) -> None:
 
 def test_tpm_bound_batch_is_paced_from_the_headers_alone() -> None:
     with GroqStub(latency=0.02, prompt_tokens=400, completion_tokens=12) as stub:
+        without_reasoning(stub)
         limiter = RateLimiter(minute=0.3).attach(stub)
         scheduler = Scheduler()
 
@@ -449,9 +464,6 @@ def test_models_are_paced_independently(stub: GroqStub) -> None:
 def _cancelled_quietly(scheduler: Scheduler, model: str, send: Callable[[str], Sent]) -> None:
     with contextlib.suppress(Cancelled):
         send_with(scheduler, model, 10, send)
-
-
-POOL = [f"pool-model-{n}" for n in range(7)]
 
 
 def tpm_refusal(wait: float) -> Reply:
@@ -616,6 +628,7 @@ def test_refunds_of_reserved_answer_budgets_keep_the_pace() -> None:
     client that charges the reservation must take the refunds from the headers, or it would
     pace at 1010 tokens a request instead of 112."""
     with GroqStub(latency=0.02, prompt_tokens=100, completion_tokens=12) as stub:
+        without_reasoning(stub)
         limiter = RateLimiter(minute=0.3, reserve_max_tokens=True).attach(stub)
         scheduler = Scheduler()
         send = sender(sdk_client(stub), "x" * 40, max_tokens=1000)

@@ -19,7 +19,7 @@ from adp_cli.cli import app
 from adp_cli.transports import groq as groq_transport
 from tests.support.groqstub import GroqStub
 
-FAST = "llama-3.1-8b-instant"
+FAST = "openai/gpt-oss-20b"
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from groq.types.chat import ChatCompletion
 from tests.support.batchapi import BatchAPI, BatchScript, ManualClock, Timings, validation_error
 from tests.support.groqstub import GroqStub, Reply, chat_body, model_not_found, rate_limited, server_error
 
-MODEL = "llama-3.1-8b-instant"
+MODEL = "openai/gpt-oss-20b"  # in Groq's Batch API list; at low effort it reasons 40 tokens first
 ENDPOINT: Literal["/v1/chat/completions"] = "/v1/chat/completions"
 # One phase per clock step keeps every status reachable without sleeping: validating 0-1 s,
 # in_progress 1-11 s, finalizing 11-12 s, and one Groq hour lasts 1 s (so 24h expires at 24 s).
@@ -58,7 +58,8 @@ def request_line(number: int, **changes: object) -> dict:
                 {"role": "system", "content": "One poetic phrase about the music."},
                 {"role": "user", "content": f"Genre: Rock {number}. Mood: dreamy."},
             ],
-            "max_tokens": 60,
+            "max_tokens": 60,  # room for the 40 reasoning tokens and the stub's 12-token answer
+            "reasoning_effort": "low",
         },
     }
     line.update(changes)
@@ -326,7 +327,9 @@ def test_output_lines_are_real_chat_completions_mapped_by_custom_id(
         completion = ChatCompletion.model_validate(line["response"]["body"])
         assert completion.choices[0].message.content == "Echo: " + asked[line["custom_id"]]
         assert completion.model == MODEL and completion.usage is not None
-        assert (completion.usage.prompt_tokens, completion.usage.completion_tokens) == (120, 12)
+        assert (completion.usage.prompt_tokens, completion.usage.completion_tokens) == (120, 52)  # 12 + 40 reasoning
+        assert completion.usage.completion_tokens_details is not None
+        assert completion.usage.completion_tokens_details.reasoning_tokens == 40
     assert len({line["id"] for line in lines}) == 30
 
 

@@ -11,10 +11,14 @@ import pytest
 from groq import Groq
 
 from tests.support.groqstub import GroqStub
-from tests.support.ratelimits import ModelLimits, RateLimiter, go_duration
+from tests.support.ratelimits import FREE_TIER, ModelLimits, RateLimiter, go_duration
 
-SMALL = "llama-3.1-8b-instant"
-LARGE = "llama-3.3-70b-versatile"
+# Models served today. SMALL gets the limiter's default budgets (the free tier of the guide's
+# llama-3.1-8b-instant: RPM 30, TPM 6000, RPD 14400); LARGE, where a test says so, the free tier
+# of llama-3.3-70b-versatile (TPM 12000, RPD 1000), so the two differ.
+SMALL = "openai/gpt-oss-20b"
+LARGE = "openai/gpt-oss-120b"
+LARGE_LIMITS = {LARGE: FREE_TIER["llama-3.3-70b-versatile"]}
 MESSAGES = [{"role": "user", "content": "A phrase, please."}]
 
 
@@ -28,10 +32,17 @@ class ManualClock:
         return self.now
 
 
+def without_reasoning(stub: GroqStub) -> GroqStub:
+    """Today's reasoning models reason no tokens here: a reply weighs its prompt and answer alone."""
+    assert stub.today is not None
+    stub.today.reasoning_tokens = dict.fromkeys(stub.today.reasoning_tokens, 0)
+    return stub
+
+
 @pytest.fixture
 def stub() -> Iterator[GroqStub]:
     with GroqStub(prompt_tokens=120, completion_tokens=12) as running:
-        yield running
+        yield without_reasoning(running)
 
 
 @pytest.fixture
@@ -96,7 +107,7 @@ def test_every_success_carries_the_six_headers_from_the_real_buckets(stub: GroqS
 
 
 def test_rpm_refusal_is_groqs_429_with_the_precise_wait(stub: GroqStub, clock: ManualClock) -> None:
-    limiter = RateLimiter(minute=60, clock=clock).attach(stub)
+    limiter = RateLimiter(minute=60, clock=clock, limits=LARGE_LIMITS).attach(stub)
     client = client_for(stub)
     for _ in range(30):
         ask(client, LARGE)
@@ -107,7 +118,7 @@ def test_rpm_refusal_is_groqs_429_with_the_precise_wait(stub: GroqStub, clock: M
     assert isinstance(error, groq.RateLimitError)
     assert error.body == {
         "error": {
-            "message": "Rate limit reached for model `llama-3.3-70b-versatile` in organization "
+            "message": f"Rate limit reached for model `{LARGE}` in organization "
             "`org_01kstub0ratelimit0000000000` service tier `on_demand` on requests per minute (RPM): "
             "Limit 30, Used 30, Requested 1. Please try again in 1.5s. "
             "Visit https://console.groq.com/docs/rate-limits for more information.",
@@ -122,6 +133,7 @@ def test_rpm_refusal_is_groqs_429_with_the_precise_wait(stub: GroqStub, clock: M
 
 def test_tpm_refusal_names_limit_used_and_requested(clock: ManualClock) -> None:
     with GroqStub(prompt_tokens=2900, completion_tokens=0) as stub:
+        without_reasoning(stub)
         RateLimiter(minute=60, clock=clock, estimate=lambda request: 350).attach(stub)
         client = client_for(stub)
         ask(client)
@@ -197,7 +209,7 @@ def test_daily_token_cap(stub: GroqStub, clock: ManualClock) -> None:
 
 
 def test_models_have_independent_budgets(stub: GroqStub, clock: ManualClock) -> None:
-    limiter = RateLimiter(minute=60, clock=clock).attach(stub)
+    limiter = RateLimiter(minute=60, clock=clock, limits=LARGE_LIMITS).attach(stub)
     client = client_for(stub)
     for _ in range(30):
         ask(client, SMALL)
@@ -234,7 +246,7 @@ def test_reserving_max_tokens_makes_a_small_prompt_too_large(stub: GroqStub, clo
     headers = ask(client, max_tokens=3500)  # reserved 3500 + the prompt, settled to 132
 
     assert too_large.status_code == 413
-    assert "Request too large for model `llama-3.1-8b-instant`" in too_large.body["error"]["message"]  # type: ignore[index]
+    assert f"Request too large for model `{SMALL}`" in too_large.body["error"]["message"]  # type: ignore[index]
     assert "on tokens per minute (TPM): Limit 6000, Requested 6005," in too_large.body["error"]["message"]  # type: ignore[index]
     assert headers["x-ratelimit-remaining-tokens"] == "5868"
     assert [event.status for event in limiter.stats(SMALL).timeline] == [413, 200]

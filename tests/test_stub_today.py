@@ -125,7 +125,7 @@ def test_a_retired_model_is_not_found_by_chat_or_retrieve(client: Groq, model: s
 
 
 def test_the_guides_stub_is_unchanged_without_today() -> None:
-    with GroqStub() as guide:
+    with GroqStub(today=False) as guide:  # the guide's Groq, which today's mode replaced as the default
         plain = Groq(api_key="gsk_test", base_url=guide.base_url, max_retries=0)
         entry = plain.models.retrieve("llama-3.1-8b-instant").model_dump()
         completion = ask(plain, "llama-3.1-8b-instant")

@@ -22,7 +22,10 @@ from adp_cli.tasks.wizard import (
     parse_wizard,
 )
 
-USAGE_KEYS = ["tokens_used", "cost_usd", "provider", "model", "prompt_tokens", "completion_tokens", "latency_ms"]
+# The guide's usage fields, then adp's token split and latency, then today's cached and reasoning tokens.
+USAGE_KEYS = [
+    "tokens_used", "cost_usd", "provider", "model", "prompt_tokens", "completion_tokens", "latency_ms", "cached_tokens", "reasoning_tokens"
+]
 
 
 def guide_rock() -> WizardData:
@@ -431,8 +434,9 @@ def test_bpm_input_from_bad_wizard_data_names_the_field() -> None:
 
 def test_generation_result_json() -> None:
     result = GenerationResult(
-        tokens_used=120, cost_usd=1.5e-05, provider="groq", model="llama-3.1-8b-instant",
+        tokens_used=120, cost_usd=1.5e-05, provider="groq", model="openai/gpt-oss-20b",
         prompt_tokens=100, completion_tokens=20, latency_ms=350, phrase="A driving rock anthem.",
+        cached_tokens=64, reasoning_tokens=8,
     )
     data = result.to_json()
     assert list(data) == ["phrase", *USAGE_KEYS]
@@ -441,10 +445,12 @@ def test_generation_result_json() -> None:
         "tokens_used": 120,
         "cost_usd": 1.5e-05,
         "provider": "groq",
-        "model": "llama-3.1-8b-instant",
+        "model": "openai/gpt-oss-20b",
         "prompt_tokens": 100,
         "completion_tokens": 20,
         "latency_ms": 350,
+        "cached_tokens": 64,
+        "reasoning_tokens": 8,
     }
     assert json.loads(json.dumps(data)) == data
 
@@ -459,3 +465,4 @@ def test_bpm_result_json() -> None:
     assert data["bpm"] == 128
     assert data["tokens_used"] == 210
     assert data["provider"] == "offline"
+    assert (data["cached_tokens"], data["reasoning_tokens"]) == (0, 0)  # none unless the server says

@@ -41,7 +41,7 @@ class Reasoning:
         send nothing, for "default" or a level the model does not have."""
         if choice is None and self.efforts:
             return self.efforts[0]
-        return choice if choice in self.efforts else None
+        return choice if choice != "default" and choice in self.efforts else None
 
     def parameters(self, choice: str | None) -> dict[str, Any]:
         effort = self.effort(choice)

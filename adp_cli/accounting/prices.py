@@ -184,7 +184,9 @@ def known_model_ids() -> list[str]:
 
 
 class _InputPrices(Mapping[str, float]):
-    """``GROQ_PRICING[model]``: the input price per 1M tokens, resolved lazily so importing is cheap."""
+    """``GROQ_PRICING[model]``: the input price per 1M tokens, resolved lazily so importing is cheap.
+    Its keys are the models with a known price, so ``dict(GROQ_PRICING)`` never meets a key it
+    cannot look up (a model priced only by Groq's live list, such as qwen3.6, is not one)."""
 
     def __getitem__(self, model: str) -> float:
         price = price_of(model_id(model))
@@ -193,10 +195,10 @@ class _InputPrices(Mapping[str, float]):
         return price.input
 
     def __iter__(self) -> Iterator[str]:
-        return iter(known_model_ids())
+        return (model for model in known_model_ids() if price_of(model) is not None)
 
     def __len__(self) -> int:
-        return len(known_model_ids())
+        return sum(1 for _ in self)
 
     def __contains__(self, model: object) -> bool:
         return isinstance(model, str) and price_of(model_id(model)) is not None

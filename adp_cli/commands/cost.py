@@ -60,6 +60,8 @@ def cost_rows(tokens: int, output_tokens: int, model: str | None) -> list[dict[s
     rows = []
     for name in models:
         price = prices.price_of(name)
+        if price is None and name not in prices.known_model_ids():
+            raise UsageError(f"no price known for model {name!r}; see `adp models` or set ADP_PRICES_FILE")
         rows.append(
             {
                 "model": name,

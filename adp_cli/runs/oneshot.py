@@ -23,7 +23,10 @@ class Answered:
 
 
 def answer(task: Task, item: Any, settings: Settings, dispatcher: Dispatcher, policy: Captioning = Captioning()) -> Answered:
+    """The prompt limit is checked before the dispatcher starts, so a prompt over it sends no
+    request at all, not even the read of the server's model list."""
     policy.refuse(task)
+    prepare(task, item, settings)
     dispatcher.start()
     try:
         return Answered(captioning.answer(task, item, settings, dispatcher, policy))
