@@ -29,9 +29,9 @@ from typer.testing import CliRunner, Result
 from adp_cli.accounting import catalog
 from adp_cli.accounting.prices import PriceBook
 from adp_cli.accounting.tokens import count_tokens
+from adp_cli.tasks.casual import CASUAL
 from adp_cli.tasks.items import Flags
 from adp_cli.tasks.prepared import prepare
-from adp_cli.tasks.casual import CASUAL
 from adp_cli.tasks.settings import Settings
 from tests.support.batchapi import BatchAPI, BatchScript, ManualClock, Timings, validation_error
 from tests.support.cli import TEST_KEY, run
@@ -500,10 +500,10 @@ def test_a_job_splits_at_the_request_limit_and_comes_back_in_input_order(
 def test_a_job_splits_at_the_byte_limit(env: dict[str, str], groq: GroqStub, source: Path, output: Path) -> None:
     """Groq's 100 MB cannot be reached in a test, so the engine's limit is lowered as far as the
     stand-in's (a few requests per file) and the job runs through the library."""
+    from adp_cli.documents import open_source
     from adp_cli.runs.batch_api import job
     from adp_cli.runs.batch_api.events import Finished, Submitted
     from adp_cli.runs.batch_api.request_files import Limits
-    from adp_cli.documents import open_source
     from adp_cli.transports.base import Connection
 
     limit = 3000  # a casual request line is ~900 bytes: a file holds two or three

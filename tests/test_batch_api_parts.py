@@ -11,16 +11,16 @@ import pytest
 
 from adp_cli.accounting import catalog, prices
 from adp_cli.accounting.prices import PriceBook
-from adp_cli.runs.lines import Line, OutputFile
-from adp_cli.transports.base import Connection
+from adp_cli.errors import ConfigError, UsageError
 from adp_cli.runs.batch_api import state
 from adp_cli.runs.batch_api.job import check_window, dispatcher_for
 from adp_cli.runs.batch_api.request_files import Limits, PartFile, Request, custom_id, parse_custom_id, requests, split
 from adp_cli.runs.batch_api.state import Job, Part, Ranges
-from adp_cli.errors import ConfigError, UsageError
-from adp_cli.tasks.items import Flags
+from adp_cli.runs.lines import Line, OutputFile
 from adp_cli.tasks.casual import CASUAL
+from adp_cli.tasks.items import Flags
 from adp_cli.tasks.settings import Settings
+from adp_cli.transports.base import Connection
 from tests.support.items import wizard_items
 
 MODEL = "llama-3.1-8b-instant"

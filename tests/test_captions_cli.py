@@ -39,7 +39,9 @@ def scripted(groq: GroqStub, *phrases: str) -> list[dict]:
 
 
 def checked(cli: CliRunner, *args: str) -> dict:
-    result = run(cli, "casual", "--genre", "Rock", "--mood", "energetic", "--instrument", "Electric Guitar:lead", "--bpm", "140", "-m", MODEL, "--json", "-q", *args)
+    result = run(
+        cli, "casual", "--genre", "Rock", "--mood", "energetic", "--instrument", "Electric Guitar:lead", "--bpm", "140", "-m", MODEL, "--json", "-q", *args
+    )
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -88,7 +90,13 @@ def test_when_no_attempt_passes_the_best_one_is_kept(cli: CliRunner, groq: GroqS
 
 
 def test_variants_are_distinct_requests_each_with_its_own_seed(cli: CliRunner, groq: GroqStub) -> None:
-    bodies = scripted(groq, GOOD, GOOD.upper(), "A driving energetic rock song, lead electric guitar up front, 140 BPM.", "An energetic rock cut at 140 BPM, all lead electric guitar.")
+    bodies = scripted(
+        groq,
+        GOOD,
+        GOOD.upper(),
+        "A driving energetic rock song, lead electric guitar up front, 140 BPM.",
+        "An energetic rock cut at 140 BPM, all lead electric guitar.",
+    )
 
     shown = checked(cli, "-n", "3", "--check", "--regenerate", "1")
 
@@ -133,7 +141,11 @@ def test_a_batch_summary_says_how_many_items_were_asked_again(cli: CliRunner, gr
     assert "1 item(s) asked again (--regenerate)" in " ".join(result.stderr.split())
 
 
-CSV = "file_name,genre,sub_genre,mood,instrumentation,vocals,bpm\nclips/a.wav,Rock,Alternative Rock,energetic;uplifting,Electric Guitar:lead:distorted,lead:male,140\nclips/b.wav,Jazz,,relaxed,,none,ninety\n"
+CSV = (
+    "file_name,genre,sub_genre,mood,instrumentation,vocals,bpm\n"
+    "clips/a.wav,Rock,Alternative Rock,energetic;uplifting,Electric Guitar:lead:distorted,lead:male,140\n"
+    "clips/b.wav,Jazz,,relaxed,,none,ninety\n"
+)
 
 
 def test_csv_items_keep_their_file_names_as_audiofolder_metadata(cli: CliRunner, env: dict[str, str], tmp_path: Path) -> None:
@@ -151,7 +163,8 @@ def test_csv_items_keep_their_file_names_as_audiofolder_metadata(cli: CliRunner,
 
 
 def test_csv_on_stdin_needs_format_csv(cli: CliRunner, env: dict[str, str]) -> None:
-    result = run(cli, "casual", "-", "--format", "csv", "--keep", "file_name", "--provider", "offline", "-q", input=CSV.splitlines(keepends=True)[0] + CSV.splitlines(keepends=True)[1])
+    header, first = CSV.splitlines(keepends=True)[:2]
+    result = run(cli, "casual", "-", "--format", "csv", "--keep", "file_name", "--provider", "offline", "-q", input=header + first)
 
     [line] = json_lines(result.stdout)
     assert result.exit_code == 0 and line["file_name"] == "clips/a.wav"

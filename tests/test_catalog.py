@@ -333,7 +333,7 @@ def test_genai_prices_answers_are_cached_per_version(env: dict[str, str], fresh_
     from importlib.metadata import version
 
     assert prices.price_of("llama-3.1-8b-instant") == prices.Price(0.05, 0.08, "1M tokens", f"genai-prices {version('genai-prices')}")
-    cache_file = fresh_price_cache / f"groq-prices-genai-{version('genai-prices')}.json"
+    cache_file = fresh_price_cache / f"groq-prices-v2-genai-{version('genai-prices')}.json"
     assert json.loads(cache_file.read_text(encoding="utf-8"))["llama-3.1-8b-instant"]["input"] == 0.05
 
 
@@ -343,7 +343,7 @@ def test_a_cached_price_is_used_without_asking_genai_prices(
     import json
     from importlib.metadata import version
 
-    cache_file = fresh_price_cache / f"groq-prices-genai-{version('genai-prices')}.json"
+    cache_file = fresh_price_cache / f"groq-prices-v2-genai-{version('genai-prices')}.json"
     entry = {"input": 0.5, "output": 0.7, "unit": "1M tokens", "source": "genai-prices (cached)"}
     cache_file.write_text(json.dumps({"llama-3.1-8b-instant": entry, "allam-2-7b": None}), encoding="utf-8")
 

@@ -6,22 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from adp_cli.tasks import messages
 from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS
 from adp_cli.accounting.tokens import count_tokens
-from adp_cli.errors import BadReplyError, ExitStatus, TokenLimitError
-from adp_cli.tasks.messages import CASUAL_PROMPT
-from adp_cli.tasks.prepared import Prepared, prepare
-from adp_cli.transports.base import Connection
 from adp_cli.dispatch.pool import Pool
-from adp_cli.transports.groq import GroqTransport
-from adp_cli.tasks.settings import Settings
+from adp_cli.errors import BadReplyError, ExitStatus, TokenLimitError
+from adp_cli.tasks import messages
 from adp_cli.tasks.bpm import BPM
 from adp_cli.tasks.casual import CASUAL
 from adp_cli.tasks.cleanup import clean_casual, clean_structure, parse_bpm, strip_reasoning
+from adp_cli.tasks.messages import CASUAL_PROMPT
+from adp_cli.tasks.prepared import Prepared, prepare
 from adp_cli.tasks.registry import TASKS
+from adp_cli.tasks.settings import Settings
 from adp_cli.tasks.structure import STRUCTURE
 from adp_cli.tasks.wizard import BpmEstimationInput, WizardData, parse_wizard
+from adp_cli.transports.base import Connection
+from adp_cli.transports.groq import GroqTransport
 
 # -- reasoning -------------------------------------------------------------------------------
 

@@ -166,7 +166,12 @@ def test_an_unreadable_record_is_that_rows_error_and_reading_goes_on() -> None:
 @pytest.mark.parametrize(
     ("text", "keep", "message"),
     [
-        ("genre,file_name\nJazz,a.wav\n", frozenset(), "catalogue.csv: unknown column 'file_name' (the wizard columns are id, genre, subgenre, mood, energy, texture, instrumentation, vocals, bpm; copy other columns into the output with --keep file_name)"),
+        (
+            "genre,file_name\nJazz,a.wav\n",
+            frozenset(),
+            "catalogue.csv: unknown column 'file_name' (the wizard columns are id, genre, subgenre, mood, energy, texture, instrumentation, vocals, bpm;"
+            " copy other columns into the output with --keep file_name)",
+        ),
         ("genre,genre_primary\nJazz,Rock\n", frozenset(), "catalogue.csv: columns 'genre' and 'genre_primary' give the same field; keep one"),
         ("genre,path,path\nJazz,a,b\n", frozenset({"path"}), "catalogue.csv: column 'path' appears twice in the header"),
         ("genre\nJazz\n", frozenset({"file_name"}), "catalogue.csv: no column 'file_name' to keep (the header has genre)"),

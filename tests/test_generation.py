@@ -7,10 +7,10 @@ import pytest
 from adp_cli.accounting import tokens
 from adp_cli.accounting.tokens import count_tokens
 from adp_cli.errors import TokenLimitError
-from adp_cli.tasks.prepared import prepare
-from adp_cli.tasks.settings import Settings
 from adp_cli.tasks.bpm import BPM
 from adp_cli.tasks.casual import CASUAL
+from adp_cli.tasks.prepared import prepare
+from adp_cli.tasks.settings import Settings
 from adp_cli.tasks.structure import STRUCTURE
 from adp_cli.tasks.wizard import parse_bpm_input, parse_wizard
 
@@ -57,7 +57,10 @@ def test_over_limit_agrees_with_the_exact_count(env: dict[str, str], moods: int,
 def test_the_agreement_cases_cover_both_sides_of_both_limits(env: dict[str, str]) -> None:
     """Guard for the table above: it must include prompts over and under each limit."""
     outcomes = {
-        (task.name, prepare(task, parse_wizard({**_wordy(50, word), "texture": [f"{word} t{i}" for i in range(50)]}), Settings(), enforce_limit=False).over_limit)
+        (
+            task.name,
+            prepare(task, parse_wizard({**_wordy(50, word), "texture": [f"{word} t{i}" for i in range(50)]}), Settings(), enforce_limit=False).over_limit,
+        )
         for word in ("calm", "x " * 40)
         for task in (CASUAL, STRUCTURE)
     }

@@ -94,7 +94,9 @@ def test_a_key_in_dotenv_with_a_quoted_trailing_space_is_stripped(adp, groq: Gro
     ids=["inner-space", "non-ascii", "no-break-space", "delete", "inner-newline"],
 )
 @pytest.mark.parametrize("shape", ["one-shot", "batch", "models"])
-def test_a_key_no_header_can_carry_is_refused_before_any_request(adp, groq: GroqStub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str, shape: str) -> None:
+def test_a_key_no_header_can_carry_is_refused_before_any_request(
+    adp, groq: GroqStub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str, shape: str
+) -> None:
     monkeypatch.setenv("GROQ_API_KEY", key)
     args = {
         "one-shot": ("casual", "--genre", "Rock", "-m", MODEL),
@@ -374,7 +376,9 @@ def _spoil_ledger(problem: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 @pytest.mark.parametrize("problem", ["corrupt", "read-only", "directory", "folder-is-a-file"])
 @pytest.mark.parametrize("shape", ["one-shot", "batch"])
-def test_an_unusable_ledger_stops_the_run_before_any_request(adp, groq: GroqStub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, problem: str, shape: str) -> None:
+def test_an_unusable_ledger_stops_the_run_before_any_request(
+    adp, groq: GroqStub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, problem: str, shape: str
+) -> None:
     _spoil_ledger(problem, tmp_path, monkeypatch)
     source = ["--genre", "Rock"] if shape == "one-shot" else [str(write_jsonl(tmp_path / "items.jsonl", wizard_items(5)))]
 
@@ -700,7 +704,8 @@ def test_escapes_in_a_server_error_are_shown_escaped(cli: CliRunner, groq: GroqS
 @pytest.mark.parametrize("shape", ["one-shot", "batch"])
 def test_a_huge_non_bpm_reply_is_quoted_short(adp, groq: GroqStub, tmp_path: Path, shape: str) -> None:
     groq.content = "lots of words " * 400_000  # 5.6 MB
-    source = ["--phrase", "fast techno"] if shape == "one-shot" else [str(write_jsonl(tmp_path / "items.jsonl", [{"input_phrase": "fast techno", "standardized_phrase": "techno"}]))]
+    items = [{"input_phrase": "fast techno", "standardized_phrase": "techno"}]
+    source = ["--phrase", "fast techno"] if shape == "one-shot" else [str(write_jsonl(tmp_path / "items.jsonl", items))]
 
     result = adp("bpm", *source, "-q")
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from adp_cli.errors import ExitStatus, InputError, UsageError
 from adp_cli.documents import ItemError, open_source
+from adp_cli.errors import ExitStatus, InputError, UsageError
 from adp_cli.tasks.items import Flags, apply_bpm_flags, apply_wizard_flags, parse_instrument, parse_vocals
 from adp_cli.tasks.wizard import parse_bpm_input, parse_wizard
 
@@ -63,7 +63,9 @@ def test_jsonl_of_one_item_is_still_a_batch(tmp_path: Path) -> None:
     assert list(source.documents) == [ROCK]
 
 
-@pytest.mark.parametrize("text", [json.dumps([ROCK, JAZZ]), json.dumps([ROCK, JAZZ], indent=2), "  \n[\n" + json.dumps(ROCK) + " , " + json.dumps(JAZZ) + "\n]\n"])
+@pytest.mark.parametrize(
+    "text", [json.dumps([ROCK, JAZZ]), json.dumps([ROCK, JAZZ], indent=2), "  \n[\n" + json.dumps(ROCK) + " , " + json.dumps(JAZZ) + "\n]\n"]
+)
 def test_json_array_file_is_a_batch(tmp_path: Path, text: str) -> None:
     source = open_source(_write(tmp_path, "items.json", text))
     assert source.batch is True

@@ -106,7 +106,9 @@ def test_filters_search_and_the_piped_listing(cli: CliRunner, groq: GroqStub, tm
     assert len(logged(cli, "--since", "today")) == 3 and logged(cli, "--since", tomorrow) == []
     assert len(logged(cli, "-n", "2")) == 2
     piped = tsv(run(cli, "logs").stdout)
-    assert list(piped[0]) == ["id", "time", "task", "provider", "model", "tokens", "cost_usd", "latency_ms", "cached", "result", "error", "item_index", "item_id"]
+    assert list(piped[0]) == [
+        "id", "time", "task", "provider", "model", "tokens", "cost_usd", "latency_ms", "cached", "result", "error", "item_index", "item_id"
+    ]
     assert [row["result"] for row in piped] == ["A Pop track.", "808 cowbell", "A warm phrase."]
 
 

@@ -18,8 +18,8 @@ from adp_cli.offline import (
     estimate_bpm,
     register_for_poetic_level,
 )
-from adp_cli.transports.offline import OFFLINE_MODEL
 from adp_cli.tasks.wizard import BpmEstimationInput, Instrumentation, WizardData, parse_bpm_input, parse_wizard
+from adp_cli.transports.offline import OFFLINE_MODEL
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 

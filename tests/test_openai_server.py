@@ -246,7 +246,17 @@ def test_groq_stub_layout_is_unchanged_for_the_groq_sdk() -> None:
         # Ollama before its not_found_error type (2024).
         (404, {"error": {"message": 'model "llama3" not found, try pulling it first', "type": "api_error", "param": None, "code": None}}),
         # LM Studio 0.3.5.
-        (404, {"error": {"message": 'Model "local model" not found. Please specify a valid model.', "type": "invalid_request_error", "param": "model", "code": "model_not_found"}}),
+        (
+            404,
+            {
+                "error": {
+                    "message": 'Model "local model" not found. Please specify a valid model.',
+                    "type": "invalid_request_error",
+                    "param": "model",
+                    "code": "model_not_found",
+                }
+            },
+        ),
         # Groq itself, through the stub's helper.
         (404, model_not_found("gone").body),
     ],
@@ -258,7 +268,17 @@ def test_older_unknown_model_shapes_are_detected(status: int, body: object) -> N
 @pytest.mark.parametrize(
     ("status", "body"),
     [
-        (400, {"error": {"message": "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.", "type": "BadRequestError", "param": None, "code": 400}}),
+        (
+            400,
+            {
+                "error": {
+                    "message": "This model's maximum context length is 8192 tokens. However, you requested 9000 tokens.",
+                    "type": "BadRequestError",
+                    "param": None,
+                    "code": 400,
+                }
+            },
+        ),
         (400, {"error": {"message": 'Failed to load model "gpt-oss-20b". Error: Error loading model.', "type": "invalid_request_error"}}),
         (400, {"error": "No models loaded. Please load a model in the developer page or use the 'lms load' command."}),
         (400, {"error": {"message": "model is required", "type": "invalid_request_error", "param": None, "code": None}}),

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from adp_cli.tasks import messages
 from adp_cli.accounting.tokens import count_tokens
 from adp_cli.errors import ConfigError
+from adp_cli.tasks import messages
 from adp_cli.tasks.messages import (
     BPM_PROMPT,
     CASUAL_PROMPT,

@@ -4,13 +4,14 @@ threads against the stub's limiter on a compressed clock (a "minute" of a fracti
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import datetime
+from typing import Any
 
 import groq
 import pytest
@@ -170,11 +171,12 @@ def test_missing_or_odd_headers_are_tolerated(headers: dict[str, str], expected:
 def test_refusal_messages_become_typed_signals(
     message: str, limit: str, numbers: tuple[int, int, int], wait: float
 ) -> None:
-    signal = parse_signal(429, {"retry-after": "99"}, {"error": {"message": message, "type": "tokens"}})
+    rounded_up = str(math.ceil(wait))  # Groq's retry-after: the same wait in whole seconds
+    signal = parse_signal(429, {"retry-after": rounded_up}, {"error": {"message": message, "type": "tokens"}})
 
     assert signal.limit == limit
     assert (signal.limit_value, signal.used, signal.requested) == numbers
-    assert signal.wait == pytest.approx(wait)  # the message's precise wait beats retry-after
+    assert signal.wait == pytest.approx(wait)  # the message's precise wait beats a retry-after that only rounds it up
     assert signal.daily == (limit in ("RPD", "TPD"))
 
 

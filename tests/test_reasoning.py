@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from adp_cli.accounting.capabilities import REASONING_CHOICES
 from adp_cli.accounting.catalog import TEXT_GENERATION_MODELS, Category, Status, category_of, lifecycle_of
 from adp_cli.accounting.prices import known_model_ids
-from adp_cli.errors import UsageError
 from adp_cli.cli.options import ReasoningLevel
+from adp_cli.errors import UsageError
 from adp_cli.tasks.settings import Settings
 from tests.support.cli import one_line, run
 from tests.support.groqstub import GroqStub, Recorded

@@ -218,7 +218,8 @@ def test_groqs_model_list_is_read_once_a_day(cli: CliRunner, groq: GroqStub, env
     run(cli, "models", "--live")
     assert lists() == 2  # --live reads it again
 
-    [remembered] = [path for path in Path(env["ADP_CACHE_DIR"]).glob("groq-models-*.json") if json.loads(path.read_text(encoding="utf-8"))["url"] == groq.base_url]
+    cached = Path(env["ADP_CACHE_DIR"]).glob("groq-models-*.json")
+    [remembered] = [path for path in cached if json.loads(path.read_text(encoding="utf-8"))["url"] == groq.base_url]
     payload = json.loads(remembered.read_text(encoding="utf-8"))
     payload["read_at"] = time.time() - 25 * 3600
     remembered.write_text(json.dumps(payload), encoding="utf-8")

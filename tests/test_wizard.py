@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from adp_cli.errors import InputError
 from adp_cli.tasks.results import BpmEstimationResult, GenerationResult
@@ -302,7 +303,7 @@ def test_a_wizard_item_must_be_a_mapping(document: Any, kind: str) -> None:
 
 def test_models_are_frozen() -> None:
     wizard = parse_wizard({"genre": "Rock"})
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         wizard.bpm = 3  # type: ignore[misc]
 
 

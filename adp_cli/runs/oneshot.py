@@ -9,6 +9,7 @@ from adp_cli.dispatch.dispatcher import Dispatcher
 from adp_cli.errors import ExitStatus
 from adp_cli.runs import captioning
 from adp_cli.runs.captioning import Captioning
+from adp_cli.tasks.prepared import prepare
 from adp_cli.tasks.results import Answer
 from adp_cli.tasks.settings import Settings
 from adp_cli.tasks.task import Task

@@ -15,8 +15,8 @@ TEST_KEY = "gsk_TESTKEY_do_not_print_0123456789"
 
 def run(cli: CliRunner, *args: str, input: str | None = None) -> Result:
     """The Typer app in process; a fresh console so its width follows this test's COLUMNS."""
-    from adp_cli.output import console as render
     from adp_cli.cli import app
+    from adp_cli.output import console as render
 
     render.err_console.cache_clear()
     render.out_console.cache_clear()
