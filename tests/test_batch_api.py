@@ -18,7 +18,6 @@ import re
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,20 +33,27 @@ from adp_cli.tasks.items import Flags
 from adp_cli.tasks.prepared import prepare
 from adp_cli.tasks.settings import Settings
 from tests.support.batchapi import BatchAPI, BatchScript, ManualClock, Timings, validation_error
+from tests.support.batchjobs import (
+    COMPLETION_TOKENS,
+    COUNT,
+    FAST,
+    MODEL,
+    PROMPT_TOKENS,
+    STEPS,
+    KillOn,
+    adp_process,
+    assert_complete,
+    expected_ids,
+    job_args,
+    ledger_today,
+    state_exists,
+    state_of,
+)
 from tests.support.cli import TEST_KEY, run
-from tests.support.groqstub import GroqStub, Recorded, Reply, chat_body, model_not_found, server_error
+from tests.support.groqstub import GroqStub, Reply, chat_body, model_not_found, server_error
 from tests.support.items import file_lines, json_lines, wizard_items, write_jsonl
 
-MODEL = "openai/gpt-oss-20b"
 BPM_MODEL = "openai/gpt-oss-120b"
-COUNT = 10
-# The stub's default usage: 120 prompt tokens, and 12 answer tokens after 40 of low-effort reasoning.
-PROMPT_TOKENS, COMPLETION_TOKENS = 120, 52
-# One phase per step of a ManualClock: validating 0-1 s, in_progress 1-11 s (one line a second
-# for 10 items), finalizing 11-12 s; one Groq hour is 1 s, so a 24h window ends at 24 s.
-STEPS = Timings(validating=1.0, in_progress=10.0, finalizing=1.0, cancelling=1.0, hour=1.0)
-# Real time, for runs that --wait: a batch is done in a third of a second.
-FAST = Timings(validating=0.05, in_progress=0.2, finalizing=0.05, cancelling=0.05, hour=2.5)
 
 
 @pytest.fixture
@@ -76,31 +82,8 @@ def output(tmp_path: Path) -> Path:
     return tmp_path / "out.jsonl"
 
 
-def job_args(source: Path, output: Path, *extra: str, command: str = "casual") -> list[str]:
-    return [command, str(source), "--batch-api", "-o", str(output), "-m", MODEL, *extra]
-
-
 def adp_in_process(cli: CliRunner, *args: str) -> Result:
     return run(cli, *args)
-
-
-def adp_process(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "adp_cli", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=timeout,
-        env=dict(os.environ),
-    )
-
-
-def state_of(output: Path) -> dict[str, Any]:
-    return json.loads(Path(f"{output}.adp-batch.json").read_text(encoding="utf-8"))
-
-
-def state_exists(output: Path) -> bool:
-    return Path(f"{output}.adp-batch.json").exists()
 
 
 def uploaded_requests(sdk: Groq) -> list[dict[str, Any]]:
@@ -110,24 +93,6 @@ def uploaded_requests(sdk: Groq) -> list[dict[str, Any]]:
         if file.purpose == "batch" and file.id:
             lines += [json.loads(line) for line in sdk.files.content(file.id).text().splitlines()]
     return lines
-
-
-def ledger_today() -> dict[str, Any]:
-    path = Path(os.environ["COST_TRACKING_FILE"])
-    if not path.exists():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))["days"].get(date.today().isoformat(), {})
-
-
-def expected_ids(count: int = COUNT) -> list[Any]:
-    return [item.get("id") for item in wizard_items(count)]
-
-
-def assert_complete(lines: list[dict[str, Any]], count: int = COUNT) -> None:
-    """One successful line per item, in input order, with the item's id (item 7 has none)."""
-    assert [line["index"] for line in lines] == list(range(count))
-    assert [line.get("id") for line in lines] == expected_ids(count)
-    assert all("error" not in line and line["phrase"] for line in lines), lines
 
 
 # Submit, resume, collect
@@ -249,28 +214,6 @@ def test_a_kill_9_between_submit_and_collect_never_submits_twice(
     assert rerun.returncode == 0, rerun.stderr
     assert_complete(json_lines(rerun.stdout))
     assert (api.counters.uploads, api.counters.batches_created) == (1, 1)
-
-
-class KillOn:
-    """A route ahead of the stand-in's that lets one kind of request reach Groq and then kills
-    the adp process before it hears the answer: a kill -9 at the worst moment, every time."""
-
-    def __init__(self, groq: GroqStub, api: BatchAPI, method: str, path: str) -> None:
-        self.api, self.method, self.path = api, method, path
-        self.process: subprocess.Popen[bytes] | None = None
-        groq.routes.insert(0, self)
-
-    def __call__(self, recorded: Recorded, raw: bytes) -> Reply | None:
-        if (recorded.method, recorded.path.split("?")[0]) != (self.method, self.path) or self.process is None:
-            return None
-        reply = self.api.route(recorded, raw)
-        self.process.kill()
-        self.process = None
-        return reply
-
-    def run(self, command: list[str]) -> int:
-        self.process = process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ))
-        return process.wait(timeout=60)
 
 
 def test_a_kill_9_while_groq_creates_the_batch_adopts_that_batch(

@@ -23,7 +23,7 @@ from adp_cli.tasks.settings import Settings
 from adp_cli.transports.base import Connection
 from tests.support.items import wizard_items
 
-MODEL = "llama-3.1-8b-instant"
+MODEL = "openai/gpt-oss-20b"
 
 
 # Index ranges
@@ -173,7 +173,14 @@ def test_request_lines_come_from_the_synchronous_prepare_path(env: dict[str, str
             "custom_id": custom_id(index, document.get("id")),
             "method": "POST",
             "url": "/v1/chat/completions",
-            "body": {"model": MODEL, "messages": expected.messages, "temperature": 0.1, "max_tokens": 3500},
+            "body": {
+                "model": MODEL,
+                "messages": expected.messages,
+                "temperature": 0.1,
+                "max_tokens": 4524,  # the guide's 3500 for the answer + 1024 for low-effort reasoning
+                "reasoning_effort": "low",
+                "include_reasoning": False,
+            },
         }
 
 

@@ -16,7 +16,7 @@ import pytest
 from groq import Groq
 from groq.types.chat import ChatCompletion
 
-from tests.support.batchapi import BatchAPI, BatchScript, ManualClock, Timings, validation_error
+from tests.support.batchapi import BatchAPI, BatchScript, LostAnswer, ManualClock, RawLine, Timings, validation_error
 from tests.support.groqstub import GroqStub, Reply, chat_body, model_not_found, rate_limited, server_error
 
 MODEL = "openai/gpt-oss-20b"  # in Groq's Batch API list; at low effort it reasons 40 tokens first
@@ -712,6 +712,72 @@ def test_batch_endpoints_need_a_key_and_leave_chat_alone(stub: GroqStub, api: Ba
 
     assert anonymous.status_code == 401
     assert chat.choices[0].message.content == "A warm test phrase."
+
+
+# Misbehaving on purpose
+
+
+def test_a_lost_answer_after_creating_leaves_the_batch_or_file_made(api: BatchAPI, client: Groq) -> None:
+    api.lose_answers("files", LostAnswer())
+    api.lose_answers("batches", LostAnswer(), LostAnswer(created=False, reply=Reply(status=502)))
+    data = jsonl([request_line(0)])
+
+    with pytest.raises(groq.InternalServerError):
+        client.files.create(file=("kept.jsonl", data), purpose="batch")
+    (kept,) = client.files.list().data
+    assert kept.id is not None
+    with pytest.raises(groq.InternalServerError):
+        client.batches.create(input_file_id=kept.id, endpoint=ENDPOINT, completion_window="24h")
+    with pytest.raises(groq.APIStatusError) as refused:
+        client.batches.create(input_file_id=kept.id, endpoint=ENDPOINT, completion_window="24h")
+    answered = client.batches.create(input_file_id=kept.id, endpoint=ENDPOINT, completion_window="24h")
+
+    assert (kept.filename, kept.bytes) == ("kept.jsonl", len(data))
+    assert refused.value.status_code == 502
+    assert (api.counters.uploads, api.counters.batches_created) == (1, 2)
+    listed = [batch.id for batch in client.batches.list().data]
+    assert len(listed) == 2 and answered.id in listed  # the first, made before its 500, is there too
+
+
+def test_a_late_answer_comes_after_the_work_is_done(stub: GroqStub, api: BatchAPI) -> None:
+    api.lose_answers("files", LostAnswer(delay=0.5))
+    impatient = Groq(api_key="gsk_test", base_url=stub.base_url, max_retries=0, timeout=0.1)
+
+    with pytest.raises(groq.APITimeoutError):
+        impatient.files.create(file=("late.jsonl", jsonl([request_line(0)])), purpose="batch")
+
+    assert api.counters.uploads == 1
+
+
+def test_raw_lines_go_to_the_output_file_as_written(api: BatchAPI, client: Groq, clock: ManualClock) -> None:
+    raw = {1: RawLine("<html>502</html>"), 2: RawLine('{"custom_id": @custom_id@, "response": [1, 2]}')}
+    api.outcome = lambda index, custom_id, body: raw.get(index)
+    batch = submit(client, 3)
+    clock.advance(12)
+
+    done = client.batches.retrieve(batch.id)
+    assert done.output_file_id is not None
+    text = client.files.content(done.output_file_id).text().splitlines()
+
+    assert done.request_counts is not None and (done.request_counts.completed, done.request_counts.failed) == (3, 0)
+    assert sorted(text, key=len)[:2] == ["<html>502</html>", '{"custom_id": "2:trk-002", "response": [1, 2]}']
+    assert done.error_file_id is None
+
+
+@pytest.mark.parametrize("loop", ["same_cursor", "same_page", "new_ids"])
+def test_an_endless_list_always_has_a_next_page(stub: GroqStub, client: Groq, clock: ManualClock, loop: str) -> None:
+    BatchAPI(stub, timings=STEPS, clock=clock, page_size=2, list_loop=loop)
+    made = {submit(client, 1).id for _ in range(3)}
+
+    pages = [client.batches.list()]
+    for _ in range(3):
+        pages.append(client.batches.list(extra_query={"cursor": (pages[-1].model_extra or {})["paging"]["next_cursor"]}))
+
+    cursors = [(page.model_extra or {})["paging"]["next_cursor"] for page in pages]
+    ids = [[batch.id for batch in page.data] for page in pages]
+    assert all(cursor for cursor in cursors) and all(len(page) == 2 for page in ids)
+    assert (len(set(cursors)) == 1) == (loop == "same_cursor")
+    assert all(set(page) <= made for page in ids) == (loop != "new_ids")
 
 
 # Scale

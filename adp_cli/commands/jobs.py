@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -19,11 +20,14 @@ from adp_cli.runs.lines import Totals
 from adp_cli.tasks.registry import TASKS
 from adp_cli.tasks.settings import Settings
 from adp_cli.transports.base import Connection
-from adp_cli.transports.groq_files import BatchClient
+from adp_cli.transports.groq_files import BatchClient, EndlessList
+
+log = logging.getLogger("adp")
 
 
 def _target(target: str) -> tuple[Path, Job] | str:
-    """A state file, the ``-o`` file it sits beside, or a batch id."""
+    """A state file, the ``-o`` file it sits beside, or a batch id. A run that collects reads
+    the state file again once it holds ``-o``'s lock (``job.resume``)."""
     given = Path(target)
     path = given if given.name.endswith(state.STATE_SUFFIX) else state.state_path(given)
     found = state.load(path)
@@ -48,7 +52,7 @@ def status(target: str, connection: Connection) -> JobStatus:
         for number, part in enumerate(running.parts)
         if part.batch_id is not None
     )
-    return JobStatus(views, running.task, Path(running.output), path, not running.submitted)
+    return JobStatus(views, running.task, state.output_of(path), path, not running.submitted)
 
 
 def collect(target: str, connection: Connection, sink: JobSink, *, wait: bool) -> JobEnd:
@@ -57,14 +61,12 @@ def collect(target: str, connection: Connection, sink: JobSink, *, wait: bool) -
     ended."""
     found = _target(target)
     client = BatchClient(connection)
-    dispatcher = job.dispatcher_for(connection, Settings())
-    dispatcher.start()
+    dispatcher = job.started_dispatcher(connection, Settings(), found if isinstance(found, str) else state.output_of(found[0]))
     long_running()
     try:
         if isinstance(found, str):
             return job.drive(_wait_for(client, found) if wait else _results_of(client, dispatcher, found), sink)
-        path, running = found
-        return job.drive(job.resume(running, path, client, dispatcher, wait=wait), sink)
+        return job.drive(job.resume(found[0], client, dispatcher, wait=wait), sink)
     finally:
         dispatcher.close()
 
@@ -145,10 +147,14 @@ def cancel(target: str, connection: Connection) -> Cancelled:
 
 
 def listing(connection: Connection, limit: int) -> BatchList:
-    """The account's batches, newest first, at most ``limit``."""
+    """The account's batches, newest first, at most ``limit``; a list that does not end is
+    shown as far as it went, with a warning."""
     views: list[BatchView] = []
-    for remote in BatchClient(connection).listed():
-        views.append(BatchView.of(remote))
-        if len(views) >= limit:
-            break
+    try:
+        for remote in BatchClient(connection).listed():
+            views.append(BatchView.of(remote))
+            if len(views) >= limit:
+                break
+    except EndlessList as error:
+        log.warning("%s; the batches listed are those it brought before", error)
     return BatchList(views)

@@ -104,7 +104,7 @@ def _estimate_tables(shown: BatchDryRun, rows: list[dict[str, Any]]) -> None:
     from rich.markup import escape
 
     if shown.first_error:
-        console.print(f"[red]{shown.unsendable} item(s) cannot be sent[/] ({escape(shown.first_error)})", soft_wrap=True)
+        console.print(f"[red]{shown.unsendable} item(s) cannot be sent[/] ({escape(terminal_safe(shown.first_error))})", soft_wrap=True)
     keys = ("sync_prompt_usd", "sync_max_usd", "batch_prompt_usd", "batch_max_usd")
     totals = {key: sum(row[key] for row in rows if row[key] is not None) for key in keys}
     modes = ("synchronous", "Batch API")
@@ -149,7 +149,9 @@ def batch_status(status: JobStatus, view: View) -> None:
         for batch in status.batches
     ]
     columns = [Column("part", "part", numeric=True), *_BATCH_COLUMNS, Column("expires", "expires")]
-    title = f"Batch job: {status.task} -> {status.output}" if status.output else "Batch"
+    from rich.markup import escape
+
+    title = escape(terminal_safe(f"Batch job: {status.task} -> {status.output}")) if status.output else "Batch"
     view.format.listing(title, columns, rows, document, view)
     if status.unsubmitted:
         say("the submission was interrupted: rerun the generation command to submit the remaining items", view)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from adp_cli.output.console import err_console, stdout_is_terminal
+from adp_cli.text import terminal_safe
 
 if TYPE_CHECKING:
     from adp_cli.dispatch.scheduler import Waiting
@@ -106,10 +107,11 @@ class Live:
             self.say(_finished_text(event))
 
     def say(self, text: str) -> None:
+        """A line for people: Groq's text in it (ids, statuses, validation errors) is shown escaped."""
         if not self._view.quiet:
             from rich.markup import escape
 
-            err_console().print(escape(text), soft_wrap=True, highlight=False)
+            err_console().print(escape(terminal_safe(text)), soft_wrap=True, highlight=False)
 
     def close(self) -> None:
         for progress in (self._items, self._batches):
@@ -133,6 +135,8 @@ class Live:
                 if not batch.collected:
                     self.say(f"{batch_name(batch)}: {_standing(batch)}")
             return
+        from rich.markup import escape
+
         if self._batches is None:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -141,7 +145,7 @@ class Live:
             self._batches.start()
             self._batches_task = self._batches.add_task("batch requests")
         statuses = Counter("collected" if batch.collected else batch.status for batch in shown.batches)
-        described = ", ".join(f"{count} {status}" for status, count in statuses.items())
+        described = escape(terminal_safe(", ".join(f"{count} {status}" for status, count in statuses.items())))
         self._batches.update(
             self._batches_task,
             total=sum(batch.items for batch in shown.batches),

@@ -134,15 +134,25 @@ class Totals:
 
 class OutputFile:
     """The ``-o`` file of one run. ``open()`` locks it and returns the indices it already holds;
-    ``write()`` may be called from any thread."""
+    ``write()`` may be called from any thread. ``claim()`` takes the lock first, for a run that
+    must read something under it (a Batch API job, its state file) to set ``keep_errors``."""
 
     def __init__(self, path: Path, *, keep_errors: bool = False, streams: bool = True) -> None:
         self.path = path
-        self._keep_errors = keep_errors
+        self.keep_errors = keep_errors
         self._streams = streams  # a FIFO or device is written as a stream, with nothing to resume
         self._lock: BaseFileLock | None = None
         self._file: IO[str] | None = None
         self._write_lock = threading.Lock()
+
+    def claim(self) -> None:
+        """Take the lock now rather than in ``open()``; a FIFO or a device has none."""
+        try:
+            target = resolved(self.path)
+            if not is_special(target):
+                self._lock = self._lock or _claim(target, self.path)
+        except OSError as error:
+            raise UsageError(f"--output {shorten(str(self.path))}: {error.strerror or error}") from None
 
     def open(self) -> set[int]:
         try:
@@ -152,7 +162,7 @@ class OutputFile:
                     raise UsageError(f"--output {self.path} is not a regular file; a Batch API job needs one to resume from")
                 present: set[int] = set()
             else:
-                self._lock = _claim(target, self.path)
+                self._lock = self._lock or _claim(target, self.path)
                 if target.exists():
                     refuse_read_only(target.stat(), target)
                 present = self._scan()
@@ -213,7 +223,7 @@ class OutputFile:
         except ValueError:
             return None
         index = line.get("index") if isinstance(line, dict) else None
-        if type(index) is not int or index in present or (not self._keep_errors and "error" in line):
+        if type(index) is not int or index in present or (not self.keep_errors and "error" in line):
             return None
         return index
 

@@ -13,6 +13,10 @@ retired model's line fails alone with a 404 ``model_not_found`` body) and every 
 today's usage: reasoning tokens out of ``max_tokens``, and cached prompt tokens from a cache that
 starts empty for each batch and fills in the order the lines ran.
 
+It can also misbehave on purpose: an upload or a batch create that is done but whose answer is
+lost (``lose_answers``: a 500 or a late answer after the work), result lines that are not what
+Groq writes (``RawLine``), and a batch list whose cursor never ends (``list_loop``).
+
     with GroqStub() as stub:
         batches = BatchAPI(stub, timings=Timings(in_progress=0.2))
         batches.outcome = lambda index, custom_id, body: model_not_found("x") if index == 3 else None
@@ -34,12 +38,12 @@ import time
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote
 
-from tests.support.groqstub import GroqStub, Recorded, Reply, chat_body
+from tests.support.groqstub import GroqStub, Recorded, Reply, chat_body, server_error
 
 if TYPE_CHECKING:
     from tests.support.groqtoday import Today
@@ -52,6 +56,8 @@ MAX_BYTES = 100_000_000
 MIN_WINDOW_HOURS = 24
 MAX_WINDOW_HOURS = 7 * 24
 MAX_LISTED_IDS = 200
+CUSTOM_ID_SLOT = "@custom_id@"
+LIST_LOOPS = ("same_cursor", "same_page", "new_ids")
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 CANCELLABLE = frozenset({"validating", "in_progress", "finalizing"})
 UNREACHED_MESSAGES = {
@@ -85,6 +91,33 @@ class BatchScript:
     timings: Timings | None = None
     stop_after: int | None = None
     validation_errors: list[dict] | None = None
+
+
+@dataclass(frozen=True)
+class RawLine:
+    """A result line exactly as written here, for a test of what adp makes of a damaged result
+    file (text, a list, a record without a usable response); ``@custom_id@`` in it becomes the
+    request's custom_id as JSON. It goes to the output file."""
+
+    text: str
+
+    def line(self, custom_id: str) -> str:
+        return self.text.replace(CUSTOM_ID_SLOT, json.dumps(custom_id))
+
+
+@dataclass(frozen=True)
+class LostAnswer:
+    """How the next upload or batch create goes wrong on the way back (a gateway failing behind
+    Groq): with ``created`` the file or batch is made first, then the client gets ``reply`` (a
+    500 by default) or, with ``delay``, the real answer that many seconds late (past its
+    timeout); without ``created`` nothing is made and ``reply`` is the answer."""
+
+    created: bool = True
+    reply: Reply = field(default_factory=server_error)
+    delay: float | None = None
+
+
+Scripted = Reply | RawLine
 
 
 @dataclass
@@ -368,7 +401,7 @@ class _Batch:
     stop_after: int | None
     validation_errors: list[dict] | None
     order: array
-    overrides: dict[int, Reply]
+    overrides: dict[int, Scripted]
     failed_before: array | None
     cancel_at: float | None = None
     output_file_id: str | None = None
@@ -552,7 +585,8 @@ class BatchAPI:
 
     ``outcome(index, custom_id, body)`` scripts single lines: return a ``Reply`` with status >= 400
     (e.g. ``model_not_found(...)``) for a per-request error, a ``Reply(body=...)`` for a custom
-    success, or None for the stub's normal chat answer. It is consulted when a batch is created.
+    success, a ``RawLine`` for a damaged line, or None for the stub's normal chat answer. It is
+    consulted when a batch is created.
     ``enqueue(BatchScript(...))`` scripts whole batches (timings, a stall, a failed validation)."""
 
     def __init__(
@@ -566,6 +600,7 @@ class BatchAPI:
         available: bool = True,
         page_size: int = 20,
         clock: Callable[[], float] = time.monotonic,
+        list_loop: str | None = None,
     ) -> None:
         self.stub = stub
         self.timings = timings or Timings()
@@ -575,9 +610,14 @@ class BatchAPI:
         self.available = available
         self.page_size = page_size
         self.clock = clock
-        self.outcome: Callable[[int, str, dict], Reply | None] | None = None
+        # A batch list whose paging never ends (see LIST_LOOPS): every page, the first one again,
+        # says there is a next page, under the same cursor, a new one, or with new batch ids.
+        assert list_loop is None or list_loop in LIST_LOOPS, list_loop
+        self.list_loop = list_loop
+        self.outcome: Callable[[int, str, dict], Scripted | None] | None = None
         self.counters = Counters()
         self._scripts: deque[BatchScript] = deque()
+        self._lost: dict[str, deque[LostAnswer]] = {"files": deque(), "batches": deque()}
         self._files: dict[str, _File] = {}
         self._requests: dict[str, _Requests] = {}
         self._batches: dict[str, _Batch] = {}
@@ -589,6 +629,11 @@ class BatchAPI:
         """Script the next created batches, FIFO; once empty, batches follow ``timings``."""
         with self._lock:
             self._scripts.extend(scripts)
+
+    def lose_answers(self, kind: str, *answers: LostAnswer) -> None:
+        """Script the next uploads (``kind`` "files") or batch creates ("batches"), FIFO."""
+        with self._lock:
+            self._lost[kind].extend(answers)
 
     def route(self, recorded: Recorded, raw: bytes) -> Reply | None:
         """Answer a Files or Batches request, or None for any other path."""
@@ -608,7 +653,7 @@ class BatchAPI:
     ) -> Reply | None:
         match recorded.method, parts:
             case "POST", ["files"]:
-                return self._upload(recorded.headers.get("content-type", ""), raw)
+                return self._made("files", lambda: self._upload(recorded.headers.get("content-type", ""), raw))
             case "GET", ["files"]:
                 self._settle_all()
                 return Reply(body={"object": "list", "data": [file.info() for file in self._files.values()]})
@@ -619,7 +664,7 @@ class BatchAPI:
             case "DELETE", ["files", file_id]:
                 return self._with_file(file_id, self._delete)
             case "POST", ["batches"]:
-                return self._create(recorded.body)
+                return self._made("batches", lambda: self._create(recorded.body))
             case "GET", ["batches"]:
                 return self._list(query)
             case "GET", ["batches", batch_id]:
@@ -628,6 +673,18 @@ class BatchAPI:
             case "POST", ["batches", batch_id, "cancel"]:
                 return self._with_batch(batch_id, self._cancel)
         return None
+
+    def _made(self, kind: str, make: Callable[[], Reply]) -> Reply:
+        """An upload or a batch create, answered as ``lose_answers`` scripted it, else as Groq does."""
+        lost = self._lost[kind].popleft() if self._lost[kind] else None
+        if lost is None:
+            return make()
+        if not lost.created:
+            return lost.reply
+        made = make()
+        if made.status >= 400:
+            return made
+        return lost.reply if lost.delay is None else Reply(body=made.body, latency=lost.delay)
 
     # Files
 
@@ -762,12 +819,12 @@ class BatchAPI:
             )
         return None
 
-    def _overrides(self, requests: _Requests) -> dict[int, Reply]:
+    def _overrides(self, requests: _Requests) -> dict[int, Scripted]:
         outcome, today, live = self.outcome, self.stub.today, self.stub.live_models
         if outcome is None and today is None:
             return {}
 
-        def judged(index: int) -> Reply | None:
+        def judged(index: int) -> Scripted | None:
             """Today's Groq refuses a line as it would the chat (a retired model: 404), first."""
             body = requests.body(index)
             refusal = today.refuse(body, live) if today is not None else None
@@ -780,7 +837,8 @@ class BatchAPI:
         return {
             index: reply
             for index, reply in scripted
-            if reply is not None and (reply.status >= 400 or isinstance(reply.body, dict))
+            if isinstance(reply, RawLine)
+            or (reply is not None and (reply.status >= 400 or isinstance(reply.body, dict)))
         }
 
     def _order(self, batch_id: str, count: int) -> array:
@@ -791,14 +849,14 @@ class BatchAPI:
         return array("I", indices)
 
     @staticmethod
-    def _failed_before(order: array, overrides: dict[int, Reply]) -> array | None:
+    def _failed_before(order: array, overrides: dict[int, Scripted]) -> array | None:
         """failed_before[k]: per-request errors among the first k lines run, for request_counts."""
-        if not any(reply.status >= 400 for reply in overrides.values()):
+        if not any(_failed(reply) for reply in overrides.values()):
             return None
         counts, failed = array("I", [0]), 0
         for index in order:
             reply = overrides.get(index)
-            failed += reply is not None and reply.status >= 400
+            failed += reply is not None and _failed(reply)
             counts.append(failed)
         return counts
 
@@ -826,6 +884,8 @@ class BatchAPI:
         newest_first = sorted(self._batches.values(), key=lambda batch: batch.created, reverse=True)
         start = 0
         cursor = query.get("cursor", [""])[0]
+        if self.list_loop is not None:
+            return self._endless_page(newest_first[: self.page_size], cursor)
         if cursor:
             after = _cursor_id(cursor)
             start = next(
@@ -841,6 +901,15 @@ class BatchAPI:
                 "paging": {"next_cursor": next_cursor},
             }
         )
+
+    def _endless_page(self, page: list[_Batch], cursor: str) -> Reply:
+        """The first page again, always with a next page (``list_loop``)."""
+        views = [self._view(batch) for batch in page]
+        if self.list_loop == "new_ids":
+            views = [{**view, "id": _groq_id("batch_")} for view in views]
+        after = cursor or _cursor_for(page[-1].id if page else "none")
+        next_cursor = after if self.list_loop == "same_cursor" else _cursor_for(secrets.token_hex(8))
+        return Reply(body={"object": "list", "data": views, "paging": {"next_cursor": next_cursor}})
 
     # State
 
@@ -887,6 +956,8 @@ class BatchAPI:
             reply = batch.overrides.get(index)
             if reply is None:
                 yield renderer.success(index)
+            elif isinstance(reply, RawLine):
+                yield reply.line(batch.requests.custom_ids[index])
             elif reply.status < 400:
                 yield renderer.scripted(index, reply)
 
@@ -894,7 +965,7 @@ class BatchAPI:
     def _errors(batch: _Batch, run: array, rest: array, code: str, renderer: _LineRenderer) -> Iterator[str]:
         for index in run:
             reply = batch.overrides.get(index)
-            if reply is not None and reply.status >= 400:
+            if isinstance(reply, Reply) and reply.status >= 400:
                 yield renderer.scripted(index, reply)
         for index in rest:
             yield renderer.unreached(index, code)
@@ -930,6 +1001,11 @@ class BatchAPI:
             "request_counts": {"total": total, "completed": moment.processed - failed, "failed": failed},
             "metadata": batch.metadata,
         }
+
+
+def _failed(reply: Scripted) -> bool:
+    """Whether a scripted line is a per-request error (it goes to the error file)."""
+    return isinstance(reply, Reply) and reply.status >= 400
 
 
 def _cursor_for(batch_id: str) -> str:

@@ -4,6 +4,10 @@ Groq writes a file of successes and a file of errors, each in any order. Both ar
 through the task (each reply cleaned and checked exactly as a synchronous answer) into a
 temporary file of adp's own lines, remembering where each item's line starts; the lines are
 then read back in input order. Memory holds 8 bytes per item, never the results.
+
+Nothing in a result file ends the collection: a line that names no item adp sent (not JSON, not
+an object, no custom_id of adp's) is skipped with a warning, and the items it may have held
+become ``bad_reply`` lines; a line whose response is no HTTP answer is its item's ``bad_reply``.
 """
 
 from __future__ import annotations
@@ -18,13 +22,13 @@ from typing import IO, Any
 
 from adp_cli.accounting.ledger import Call
 from adp_cli.dispatch.dispatcher import Dispatcher
-from adp_cli.errors import AdpError, GenerationError, ModelUnavailableError, NotRun
+from adp_cli.errors import AdpError, BadReplyError, GenerationError, ModelUnavailableError, NotRun
 from adp_cli.runs.batch_api.request_files import parse_custom_id
 from adp_cli.runs.batch_api.state import Ranges
 from adp_cli.runs.lines import Line, encode, error_line, result_line
 from adp_cli.tasks.results import Usage
 from adp_cli.tasks.task import Task
-from adp_cli.text import shorten
+from adp_cli.text import quote, shorten
 from adp_cli.transports.groq_files import BatchClient, RemoteBatch
 from adp_cli.transports.replies import completion, seconds
 from adp_cli.transports.sdk import MODEL_GONE
@@ -67,6 +71,8 @@ class Collection:
     failed: int = field(default=0, init=False)
     not_run: int = field(default=0, init=False)
     calls: dict[str, Call] = field(default_factory=dict, init=False)  # the ledger rows, per model
+    unreadable: int = field(default=0, init=False)  # result lines that name no item adp sent
+    _sample: str = field(default="", init=False)  # the first of them
     _spool: IO[bytes] = field(init=False)
     _slots: array = field(init=False)  # a part's items: where each one's line starts in the spool
     _by_index: dict[int, int] = field(default_factory=dict, init=False)  # the same, for a batch by id
@@ -87,7 +93,11 @@ class Collection:
             except AdpError as error:  # Groq keeps files 30 days; without it the lines carry no id
                 log.warning("batch %s: cannot read its request file to name the items it did not run: %s", self.batch.id, error)
         if self.ranges is not None:
-            self.not_run += sum(1 for slot in self._slots if slot < 0)
+            missing = sum(1 for slot in self._slots if slot < 0)
+            if self.unreadable:
+                self.failed += missing
+            else:
+                self.not_run += missing
 
     def close(self) -> None:
         self._spool.close()
@@ -108,14 +118,19 @@ class Collection:
         if mapped is None or self._reported(mapped[0]):
             return
         index, item_id, _ = mapped
-        self._store(index, error_line(index, item_id, NotRun(self._unreported_reason())))
+        self._store(index, error_line(index, item_id, self._unreported()))
 
     def _mapped(self, raw: str) -> tuple[int, Any, dict[str, Any]] | None:
         try:
             record = json.loads(raw)
-            index, item_id = parse_custom_id(record["custom_id"])
-        except (ValueError, KeyError, TypeError):
+            custom_id = record.get("custom_id") if isinstance(record, dict) else None
+            if not isinstance(custom_id, str):
+                raise ValueError("no custom_id")
+            index, item_id = parse_custom_id(custom_id)
+        except ValueError:  # not JSON, not an object, no custom_id adp wrote
             log.warning("batch %s: skipped a line adp cannot map to an item: %.120s", self.batch.id, raw)
+            self.unreadable += 1
+            self._sample = self._sample or raw
             return None
         return index, item_id, record
 
@@ -125,12 +140,19 @@ class Collection:
         position = self.ranges.position(index)
         return position is None or self._slots[position] >= 0
 
-    def _unreported_reason(self) -> str:
+    def _unreported(self) -> AdpError:
+        """Why an item has no result line: Groq did not run it, or (when some lines could not be
+        read) its line is most likely one of those."""
         batch = self.batch
+        if self.unreadable:
+            return BadReplyError(
+                f"Groq's result for this item could not be read: its batch {batch.id} has {self.unreadable} result line(s) "
+                f"adp cannot read (such as {quote(self._sample, 80)}); rerun with -o to send it again"
+            )
         why = _NOT_RUN_WHY.get(batch.status, f"its batch ended {batch.status} without reporting it")
         if batch.status == "failed" and batch.errors:
             why += f" ({batch.errors[0]})"
-        return f"Groq ran no request for this item: {why} ({batch.id}); rerun with -o to send it again"
+        return NotRun(f"Groq ran no request for this item: {why} ({batch.id}); rerun with -o to send it again")
 
     def _store(self, index: int, line: Line) -> None:
         position = None if self.ranges is None else self.ranges.position(index)
@@ -152,7 +174,11 @@ class Collection:
 
     def _fields(self, index: int, item_id: Any, record: dict[str, Any]) -> Line:
         response, error = record.get("response"), record.get("error")
-        if isinstance(response, dict) and response.get("status_code") == 200:
+        status = response.get("status_code") if isinstance(response, dict) else None
+        if response is not None and (type(status) is not int):
+            shown = f"status_code {quote(status, 20)}" if isinstance(response, dict) else quote(response, 60)
+            return error_line(index, item_id, BadReplyError(f"Groq's result line for this item holds no response adp can read: {shown}"))
+        if isinstance(response, dict) and status == 200:
             return self._answered(index, item_id, response.get("body"))
         if isinstance(response, dict):
             return error_line(index, item_id, _refused(response))
@@ -197,7 +223,7 @@ class Collection:
         for position, index in enumerate(self.ranges):
             offset = self._slots[position]
             if offset < 0:
-                yield error_line(index, None, NotRun(self._unreported_reason()))
+                yield error_line(index, None, self._unreported())
             else:
                 yield self._line_at(offset)
 

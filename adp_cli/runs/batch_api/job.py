@@ -11,6 +11,10 @@ Collecting takes the job's batches in input order, each once it is terminal: its
 ``-o`` (and to the caller) in input order, its cost to the ledger at the batch price, on the
 day it is collected. Once every batch is collected the state file is removed; a later run of the
 same command then starts a new job for whatever ``-o`` lacks or holds as an error line.
+
+Every run that submits or collects holds ``-o``'s lock (``runs.lines.OutputFile``) from before
+it reads the state file until it ends, so a second run at the same time refuses instead of
+acting on what the first is changing: nothing is submitted, written or billed twice.
 """
 
 from __future__ import annotations
@@ -21,14 +25,14 @@ import logging
 import re
 import tempfile
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from adp_cli.accounting import ledger
 from adp_cli.dispatch.dispatcher import Dispatcher
 from adp_cli.documents import Source
-from adp_cli.errors import AdpError, Interrupted, UsageError
+from adp_cli.errors import AdpError, ConfigError, Interrupted, UsageError
 from adp_cli.runs.batch_api import state
 from adp_cli.runs.batch_api.collect import Collection
 from adp_cli.runs.batch_api.events import BatchView, Event, Finished, JobEnd, JobSink, Snapshot, Submitted
@@ -88,6 +92,18 @@ def dispatcher_for(connection: Connection, settings: Settings) -> Dispatcher:
     return Dispatcher(GroqTransport(connection), connection, settings)
 
 
+def started_dispatcher(connection: Connection, settings: Settings, waiting: Path | str | None = None) -> Dispatcher:
+    """A job's dispatcher, started: the ledger is opened and Groq's list read. ``waiting`` names
+    the job (its ``-o``) or batch whose results are at Groq already, where an unusable ledger
+    leaves them."""
+    dispatcher = dispatcher_for(connection, settings)
+    if waiting is None:
+        dispatcher.start()
+    else:
+        _ledger_usable(dispatcher.start, waiting)
+    return dispatcher
+
+
 def drive(events: Generator[Event, None, None], sink: JobSink) -> JobEnd:
     """Hand a job's events to the sink until its end; the events are closed on the way out, so
     a Ctrl-C anywhere stops the job's run at once."""
@@ -109,30 +125,37 @@ def run(spec: JobSpec, source: Source, connection: Connection, sink: JobSink) ->
     network happen before anything is read."""
     check_window(spec.window)
     path = state_path(spec.output)
-    job = state.load(path)
-    if job is not None and job.fingerprint != spec.fingerprint():
-        raise UsageError(
-            f"-o {spec.output} belongs to another batch job ({job.task} {job.input}, state file {path}); "
-            f"collect it with `adp batch wait {spec.output}`, cancel it with `adp batch cancel {spec.output}`, or use another -o"
-        )
-    client = BatchClient(connection)  # a missing key fails here, before any item is read
-    dispatcher = dispatcher_for(connection, spec.settings)
-    dispatcher.start()  # so does an unusable ledger, before anything is uploaded; and Groq's list is read
+    output = OutputFile(spec.output, streams=False)
+    output.claim()  # before the state file is read: what it says stays true while this run holds -o
     try:
-        return drive(_run(spec, source, job, path, client, dispatcher), sink)
+        job = state.load(path)
+        if job is not None and job.fingerprint != spec.fingerprint():
+            raise UsageError(
+                f"-o {spec.output} belongs to another batch job ({job.task} {state.input_of(job, path)}, state file {path}); "
+                f"collect it with `adp batch wait {spec.output}`, cancel it with `adp batch cancel {spec.output}`, or use another -o"
+            )
+        client = BatchClient(connection)  # a missing key fails here, before any item is read
+        # so does an unusable ledger, before anything is uploaded; and Groq's list is read
+        dispatcher = started_dispatcher(connection, spec.settings, spec.output if job is not None and job.parts else None)
+    except BaseException:
+        output.close()
+        raise
+    try:
+        return drive(_run(spec, source, job, path, client, dispatcher, output), sink)
     finally:
         dispatcher.close()
 
 
 def _run(
-    spec: JobSpec, source: Source, job: Job | None, path: Path, client: BatchClient, dispatcher: Dispatcher
+    spec: JobSpec, source: Source, job: Job | None, path: Path, client: BatchClient, dispatcher: Dispatcher, output: OutputFile
 ) -> Generator[Event, None, None]:
     started = time.perf_counter()
-    output = OutputFile(spec.output, keep_errors=job is not None, streams=False)
-    present = output.open()
     try:
+        output.keep_errors = job is not None  # a job's error lines are its outcome; a new job sends them again
+        present = output.open()
         if job is None:
-            job = Job(spec.task.name, spec.input, spec.fingerprint(), str(spec.output), spec.window, skipped=len(present))
+            recorded = state.recorded_input(spec.input, path)
+            job = Job(spec.task.name, recorded, spec.fingerprint(), spec.output.name, spec.window, skipped=len(present))
         totals = Totals(skipped=job.skipped)
         if not job.submitted:
             yield from _submit(spec, source, job, path, client, dispatcher, present, output, totals)
@@ -199,7 +222,7 @@ def _create(job: Job, path: Path, client: BatchClient, part: Part) -> Submitted:
     number = job.parts.index(part)
     assert part.input_file_id is not None
     metadata = {"app": "adp", "task": job.task, "adp_job": job.id, "adp_part": str(number)}
-    remote = client.create(part.input_file_id, job.window, metadata)
+    remote = client.create(part.input_file_id, job.window, metadata, not_before=part.uploaded_at - CLOCK_SLACK_S)
     part.batch_id, part.status = remote.id, remote.status
     state.save(path, job)
     return Submitted(number, remote.id, len(part.ranges), part.bytes, job.window)
@@ -233,13 +256,17 @@ def poll_delays() -> Iterator[float]:
         delay = min(delay * POLL_GROWTH, POLL_MAX_S)
 
 
-def resume(job: Job, path: Path, client: BatchClient, dispatcher: Dispatcher, *, wait: bool) -> Generator[Event, None, None]:
-    """Collect a job's finished batches (all of them, with ``wait``) without its command line:
-    the state file names the task and ``-o``."""
+def resume(path: Path, client: BatchClient, dispatcher: Dispatcher, *, wait: bool) -> Generator[Event, None, None]:
+    """Collect the finished batches (all of them, with ``wait``) of the job in the state file
+    ``path`` without its command line: the state file names the task, ``-o`` is beside it."""
     started = time.perf_counter()
-    output = OutputFile(Path(job.output), keep_errors=True, streams=False)
-    present = output.open()
+    output = OutputFile(state.output_of(path), keep_errors=True, streams=False)
     try:
+        output.claim()  # before the state file is read, as in run()
+        job = state.load(path)
+        if job is None:
+            raise UsageError(f"no batch job for {output.path}: {path} is gone (another adp run has collected the job)")
+        present = output.open()
         yield from _follow(job, path, TASKS[job.task], client, dispatcher, output, present, Totals(skipped=job.skipped), wait, started)
     finally:
         output.close()
@@ -277,13 +304,22 @@ def _follow(
             if outstanding == 0 or not wait:
                 totals.seconds = time.perf_counter() - started
                 ended = outstanding == 0 and job.submitted
-                yield JobEnd(totals, Path(job.output), None if ended else path, outstanding, not job.submitted)
+                yield JobEnd(totals, output.path, None if ended else path, outstanding, not job.submitted)
                 return
             time.sleep(next(delays))
     except KeyboardInterrupt:
         raise Interrupted(
-            f"stopped; the batches go on at Groq: rerun the same command or `adp batch wait {job.output}` to collect them"
+            f"stopped; the batches go on at Groq: rerun the same command or `adp batch wait {output.path}` to collect them"
         ) from None
+
+
+def _ledger_usable(use: Callable[[], object], output: Path | str) -> None:
+    """A batch is billed before its lines are written; with an unusable ledger neither happens
+    and its results wait at Groq for a run once the ledger is fixed."""
+    try:
+        use()
+    except ConfigError as error:
+        raise ConfigError(f"{error}; the results stay at Groq: `adp batch wait {output}` collects them once the ledger is usable") from None
 
 
 def view_of(number: int, part: Part, remote: RemoteBatch | None) -> BatchView:
@@ -308,11 +344,13 @@ def _collect(
     """One terminal batch: billed (once), its lines written in input order (those ``-o`` already
     has from an interrupted collection are not written again), then marked collected."""
     part = job.parts[number]
+    if not part.billed:
+        _ledger_usable(ledger.open_ledger, output.path)  # before the download: an unusable ledger stops it
     collection = Collection(task, remote, dispatcher, part.ranges)
     try:
         collection.read(client)
         if not part.billed:
-            ledger.record(collection.calls.values())
+            _ledger_usable(lambda: ledger.record(collection.calls.values()), output.path)
             part.billed, part.status = True, remote.status
             state.save(path, job)
         for line in collection.lines():

@@ -3,12 +3,18 @@
 It is what makes a Batch API run resumable: a rerun reads it instead of submitting again. It
 is saved (atomically) before each upload, after it, and after each batch is created, so a kill
 at any moment leaves a file that says how far the job got. Items are kept as index ranges, so
-the file stays a few hundred bytes for 100,000 items.
+the file stays a few hundred bytes for 100,000 items. Only a run that holds the ``-o`` file's
+lock reads it to act on it, and only that run rewrites it.
+
+Its paths are relative to its own folder, so a run from any folder reads the same files, and
+it belongs to the ``-o`` file it sits beside: one whose ``"output"`` names another file (an
+edit, a copy) is refused rather than followed.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import time
 from bisect import bisect_right
@@ -19,6 +25,8 @@ from typing import Any
 
 from adp_cli.errors import ConfigError
 from adp_cli.files import replace_atomically
+from adp_cli.tasks.registry import TASK_SPECS
+from adp_cli.text import quote
 
 STATE_SUFFIX = ".adp-batch.json"
 FORMAT_VERSION = 1
@@ -27,6 +35,27 @@ FORMAT_VERSION = 1
 def state_path(output: Path) -> Path:
     """The state file of the job writing to ``output``."""
     return output.with_name(output.name + STATE_SUFFIX)
+
+
+def output_of(path: Path) -> Path:
+    """The ``-o`` file of the job in the state file ``path``: the one it sits beside."""
+    return path.with_name(path.name.removesuffix(STATE_SUFFIX))
+
+
+def recorded_input(source: str, path: Path) -> str:
+    """How the state file ``path`` records the INPUT argument: relative to its folder ("-" is
+    stdin; another drive, absolute)."""
+    if source == "-":
+        return source
+    try:
+        return os.path.relpath(Path(source).resolve(), path.parent.resolve())
+    except ValueError:
+        return str(Path(source).resolve())
+
+
+def input_of(job: Job, path: Path) -> str:
+    """The job's INPUT as a path from here, for messages."""
+    return job.input if job.input == "-" else os.path.normpath(path.parent / job.input)
 
 
 def job_in_progress(output: Path) -> bool:
@@ -199,11 +228,31 @@ def load(path: Path) -> Job | None:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"cannot read the batch state file {path}: {error}") from None
     try:
-        return Job.from_json(json.loads(text))
+        job = Job.from_json(json.loads(text))
+        if job.task not in TASK_SPECS:
+            raise ValueError(f"task {quote(job.task, 60)} is no adp task")
     except (ValueError, KeyError, TypeError) as error:
         raise ConfigError(
             f"the batch state file {path} is damaged ({error}); `adp batch list` shows the account's batches"
         ) from None
+    _check_output(job, path)
+    return job
+
+
+def _check_output(job: Job, path: Path) -> None:
+    """The state file must name the file it sits beside (relative to its folder, or absolutely);
+    once checked, it names it by its file name."""
+    beside = output_of(path)
+    try:
+        same = (path.parent / job.output).resolve() == beside.resolve()
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL in the recorded name
+        same = False
+    if not same:
+        raise ConfigError(
+            f"the batch state file {path} names {quote(job.output, 100)} as its -o file, not {quote(beside.name, 100)} beside it; "
+            f'a state file belongs to the -o file it sits beside: set its "output" to {quote(beside.name, 100)} or move it'
+        )
+    job.output = beside.name
 
 
 def save(path: Path, job: Job) -> None:
