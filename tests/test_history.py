@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from adp_cli import history
-from adp_cli.errors import UsageError
+from adp_cli.errors import LogError, UsageError
 from adp_cli.history import Entry, Logged, LogStore, ModelCost, NullStore, cache_key
 
 MOMENT = datetime(2026, 12, 1, 10, 30, 0, 123456, tzinfo=UTC)
@@ -94,6 +94,21 @@ def test_a_failure_is_logged_with_its_error_and_a_string_id_stays_a_string(store
     assert (read.result, read.reply, read.error_type, read.error_message) == (None, None, "bad_reply", "no BPM in 'fast'")
     assert read.item_id == "7"
     assert read.succeeded is False
+
+
+def test_a_lone_surrogate_is_kept_as_its_escape(store: LogStore) -> None:
+    """JSON may carry ``"\\ud800"``, UTF-8 (and so SQLite) cannot: the log keeps the escape."""
+    entry_id = store.record(make_entry(reply="A broken \ud800 phrase.", item_id="a\udfffb", error_message="bad \ud800"))
+
+    read = shown(store, entry_id)
+    assert (read.reply, read.item_id, read.error_message) == ("A broken \\ud800 phrase.", "a\\udfffb", "bad \\ud800")
+
+
+def test_a_value_json_cannot_write_is_a_log_error_and_the_log_goes_on(store: LogStore) -> None:
+    with pytest.raises(LogError, match=r"this entry cannot be written \(Exceeds the limit \(4300 digits\)"):
+        store.record(make_entry(item={"id": 16**5000}))
+
+    assert shown(store, store.record(make_entry())).succeeded
 
 
 def test_show_of_an_unknown_id_is_none(store: LogStore) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from adp_cli.text import REDACTED, redact
+from adp_cli.text import REDACTED, redact, well_formed
 
 # The variables that may hold a key adp sends (Groq's, and an OpenAI-compatible server's);
 # text.redact knows GROQ_API_KEY only.
@@ -113,11 +113,12 @@ def redacted(entry: Entry) -> Entry:
 
 
 def _clean(value: Any, keys: list[str]) -> Any:
-    """Strings redacted, containers walked; a credential-named key keeps its name, not its value."""
+    """Strings redacted and made storable, containers walked; a credential-named key keeps its
+    name, not its value."""
     if isinstance(value, str):
         for key in keys:
             value = value.replace(key, REDACTED)
-        return redact(value)
+        return well_formed(redact(value))
     if isinstance(value, dict):
         return {
             name: REDACTED if _is_secret_name(name) else _clean(item, keys)

@@ -77,7 +77,10 @@ class LogStore:
         that moment in one transaction; the others wait for it. Raises LogError when the write
         failed; nothing of that entry is in the log then."""
         clean = redacted(entry)
-        slot = _Pending(queries.row(clean), queries.words(clean))
+        try:
+            slot = _Pending(queries.row(clean), queries.words(clean))
+        except ValueError as err:  # a value JSON cannot write, such as an integer of 5,000 digits
+            raise LogError(f"log database {self.path}: this entry cannot be written ({err})") from None
         with self._queue:
             self._pending.append(slot)
             while self._writing and not slot.done:
