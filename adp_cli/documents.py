@@ -1,7 +1,8 @@
 """Reading documents: a YAML/JSON/JSONL file or stdin, one item or a streamed batch.
 
 A ``.jsonl`` file or a JSON array is a batch, even of one item, so a script always gets the
-same output shape; anything else is one item. Batches are streamed, never loaded whole.
+same output shape; anything else is one item. Batches are streamed, never loaded whole, stdin
+too: one JSON object is told from JSON Lines by the first line and the byte after it.
 Readings that would hide a mistake are errors: a key given twice in one mapping (JSON and YAML
 keep the last one silently), text after the closing ``]`` of an array.
 """
@@ -10,18 +11,23 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import IO, Any, cast
 
 from adp_cli.errors import InputError
+from adp_cli.streams import Rejoined
 from adp_cli.text import quote, shorten
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # one document read whole; batches should be JSON Lines
 _CHUNK = 64 * 1024
+_SPACE = b" \t\r\n"  # what JSON calls whitespace
+_BLANK = b"\xef\xbb\xbf" + _SPACE  # and a BOM before the text
 
 
 @dataclass(frozen=True)
@@ -31,13 +37,31 @@ class Source:
     documents: Iterator[Any]
     batch: bool
     name: str
+    live: bool = False  # a pipe, FIFO or terminal: reading may wait on whoever writes it
 
 
 def stdin_bytes() -> IO[bytes]:
     """The process's standard input as bytes; closed (``adp casual - <&-``) is an input error."""
     if sys.stdin is None:
         raise InputError("stdin is closed: give a file, or pipe the input in")
-    return sys.stdin.buffer
+    try:
+        # A reader of its own on the descriptor: a batch reads on a thread of its own, and the
+        # interpreter aborts at exit if such a thread waits in a read holding the lock of
+        # sys.stdin's buffer ("could not acquire lock ... at interpreter shutdown").
+        return open(sys.stdin.fileno(), "rb", closefd=False)
+    except (OSError, ValueError):  # a stdin with no descriptor (io.UnsupportedOperation): tests
+        return sys.stdin.buffer
+
+
+def input_status(path: str) -> os.stat_result | None:
+    """What INPUT (a path, or ``-``: whatever stdin reads from) is on disk, without reading a
+    byte of it; None when that cannot be told (no such file, no stdin descriptor)."""
+    try:
+        if path != "-":
+            return os.stat(path)
+        return os.fstat(sys.stdin.fileno()) if sys.stdin is not None else None
+    except (OSError, ValueError):  # io.UnsupportedOperation (stdin without a descriptor) too
+        return None
 
 
 FORMATS = ("json", "jsonl", "yaml", "csv")
@@ -53,7 +77,8 @@ def open_source(path: str | None, stdin: IO[bytes] | None = None, *, fmt: str | 
         return Source(iter([{}]), batch=False, name="flags")
     if path == "-":
         stream = stdin if stdin is not None else stdin_bytes()
-        return _sniffed(stream, "stdin") if fmt is None else _formatted(stream, "stdin", fmt, keep)
+        live = _may_wait(stream)
+        return replace(_sniffed(stream, "stdin") if fmt is None else _formatted(stream, "stdin", fmt, keep), live=live)
     file, name = Path(path), shorten(path)
     try:
         if file.is_dir():
@@ -61,9 +86,18 @@ def open_source(path: str | None, stdin: IO[bytes] | None = None, *, fmt: str | 
         handle = file.open("rb")
     except OSError as error:  # also a name too long for the file system
         raise InputError(f"{name}: cannot open: {error.strerror or error}") from None
+    live = _may_wait(handle)
     by_suffix = {".jsonl": "jsonl", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}
     chosen = fmt or by_suffix.get(file.suffix.lower())
-    return _sniffed(handle, name) if chosen is None else _formatted(handle, name, chosen, keep)
+    return replace(_sniffed(handle, name) if chosen is None else _formatted(handle, name, chosen, keep), live=live)
+
+
+def _may_wait(stream: IO[bytes]) -> bool:
+    """Whether a read may wait for a writer: anything but a regular file (or memory)."""
+    try:
+        return not stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError):  # no descriptor: an in-memory stream
+        return False
 
 
 def _formatted(handle: IO[bytes], name: str, fmt: str, keep: frozenset[str]) -> Source:
@@ -107,32 +141,64 @@ def _sniffed(stream: IO[bytes], name: str) -> Source:
     if head.startswith(b"["):
         return Source(_json_array(buffered, name), batch=True, name=name)
     if head.startswith(b"{"):
-        text = _read_all(buffered, name)
-        if _first_line_is_json(text):
-            return Source(_json_lines(io.BytesIO(text.encode("utf-8")), name), batch=True, name=name)
-        return _json_document(text, name)
+        return _object_or_lines(buffered, name)
     return _yaml_source(_read_all(buffered, name), name)
 
 
 def _head(buffered: io.BufferedReader[Any], name: str) -> bytes:
     """The start of the input past a BOM and blank space, read without consuming it."""
     try:
-        return buffered.peek(_CHUNK)[:_CHUNK].lstrip(b"\xef\xbb\xbf \t\r\n")
+        return buffered.peek(_CHUNK)[:_CHUNK].lstrip(_BLANK)
     except OSError as error:
         raise InputError(f"{name}: cannot read: {error.strerror or error}") from None
 
 
-def _first_line_is_json(text: str) -> bool:
-    """JSON Lines, rather than one (possibly pretty-printed) object: the first line stands alone
-    and something follows it."""
-    first, _, rest = text.strip().partition("\n")
-    if not rest.strip():
-        return False
+def _object_or_lines(buffered: io.BufferedReader, name: str) -> Source:
+    """JSON Lines, rather than one (possibly pretty-printed) object, when the first line stands
+    alone as JSON and something follows it. Only that much is read to tell, so JSON Lines
+    stream from a pipe as from a file: a producer's first line is answered once its second
+    begins to arrive (until then it may be the one object of a one-shot)."""
+    read = bytearray()
+    line = b""
+    while not line.strip(_BLANK):  # blank lines before it: _head saw the "{" within _CHUNK
+        line = _read(buffered.readline, MAX_DOCUMENT_BYTES + 1, name)
+        if not line:
+            break
+        read += line
+    lines = _stands_alone(line) and _more_follows(buffered, read, name)
+    whole = io.BufferedReader(Rejoined(bytes(read), buffered))
+    if lines:
+        return Source(_json_lines(whole, name), batch=True, name=name)
+    return _json_document(_read_all(whole, name), name)
+
+
+def _stands_alone(line: bytes) -> bool:
     try:
-        json.loads(first)
-    except (ValueError, RecursionError):
+        json.loads(line.decode("utf-8-sig"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError too
         return False
     return True
+
+
+def _more_follows(buffered: io.BufferedReader, read: bytearray, name: str) -> bool:
+    """Whether more than blank space follows what was read; blank space read on the way is
+    added to ``read``, so line numbers stay right. Reads no further than the next non-blank
+    byte: on a pipe, that may be all the producer has sent so far."""
+    while len(read) <= MAX_DOCUMENT_BYTES:
+        ahead = _read(buffered.peek, 1, name)
+        if not ahead:
+            return False
+        if ahead.lstrip(_SPACE):
+            return True
+        read += buffered.read(len(ahead))
+    return False  # a document read whole would be larger than the limit: _read_all says so
+
+
+def _read(method: Callable[[int], bytes], size: int, name: str) -> bytes:
+    try:
+        return method(size)
+    except OSError as error:
+        raise InputError(f"{name}: cannot read: {error.strerror or error}") from None
 
 
 class _KeyCheck:

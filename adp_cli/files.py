@@ -26,6 +26,15 @@ def is_special(path: Path) -> bool:
         return False
 
 
+def same_regular_file(first: os.stat_result, second: os.stat_result) -> bool:
+    """Whether two stats are of one regular file, whatever names (symlinks, hard links) led to
+    them: the device and file number (``os.stat`` gives both on Windows too). A file system
+    that numbers no files (st_ino 0) tells nothing, and devices are never "the same input"."""
+    if not (stat.S_ISREG(first.st_mode) and stat.S_ISREG(second.st_mode)) or not first.st_ino:
+        return False
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
+
+
 def refuse_read_only(current: os.stat_result, target: Path) -> None:
     """A file with no write permission bit is not written, even by root, who passes every
     permission check (a rename needs none on the file itself): the mode says the user meant it."""

@@ -326,7 +326,7 @@ def test_concurrent_processes_lose_nothing(ledger_file: Path) -> None:
 
 
 def test_no_budget_set_means_no_limit(ledger_file: Path) -> None:
-    record([Call(MODEL, 100, 10, 1000.0)])
+    record([Call(MODEL, 100_000, 10_000, 1000.0)])  # $9,091 per 1M tokens: dear, and still a price adp accepts
 
     may_call(Tab())
 

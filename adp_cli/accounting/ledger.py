@@ -27,6 +27,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from adp_cli.accounting.ledger_checks import (
+    COUNTERS,
+    FORMAT_VERSION,
+    check_call,
+    check_ledger,
+)
 from adp_cli.errors import BudgetExceededError, ConfigError
 from adp_cli.files import is_special, replace_atomically, resolved
 
@@ -35,12 +41,10 @@ log = logging.getLogger("adp")
 LEDGER_ENV = "COST_TRACKING_FILE"
 BUDGET_ENV = "ADP_DAILY_BUDGET_USD"
 LEDGER_FILENAME = "daily-costs.json"
-FORMAT_VERSION = 1
 LOCK_TIMEOUT_S = 30.0
 LOCK_POLL_S = 0.005
 _THREADS = threading.Lock()
 COST_SIGNIFICANT_DIGITS = 12
-_COUNTERS = ("requests", "prompt_tokens", "completion_tokens")
 
 
 @dataclass(frozen=True)
@@ -197,12 +201,14 @@ def _add(day: str, calls: list[Call]) -> None:
     path = _ledger_file()
     if path is None or not calls:
         return
+    for call in calls:  # all of them first: one bad row writes nothing, rather than poison the file
+        check_call(call)
     _make_folder(path)
     with _locked(path):
         ledger = _load(path)
         for call in calls:
             section = ledger["days"] if call.server is None else ledger.setdefault("servers", {}).setdefault(call.server, {})
-            totals = section.setdefault(day, {}).setdefault(call.model, dict.fromkeys(_COUNTERS, 0) | {"cost_usd": 0.0})
+            totals = section.setdefault(day, {}).setdefault(call.model, dict.fromkeys(COUNTERS, 0) | {"cost_usd": 0.0})
             totals["requests"] += call.requests
             totals["prompt_tokens"] += call.prompt_tokens
             totals["completion_tokens"] += call.completion_tokens
@@ -260,59 +266,12 @@ def _load(path: Path) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8-sig")  # tolerate a BOM left by a Windows editor
         ledger = json.loads(text) if text.strip() else {"version": FORMAT_VERSION, "days": {}}
-        _validate(ledger)
+        check_ledger(ledger)
     except ValueError as err:  # also UnicodeDecodeError and JSONDecodeError
         raise ConfigError(
             f"ledger {path} is corrupt ({err}); fix or move it, or set {LEDGER_ENV}=off"
         ) from None
     return ledger
-
-
-def _validate(ledger: Any) -> None:
-    """Check the whole structure up front so a bad file is reported before anything is written."""
-    if not isinstance(ledger, dict):
-        raise ValueError("top level is not an object")
-    if ledger.get("version") != FORMAT_VERSION:
-        raise ValueError(f"version is {ledger.get('version')!r}, expected {FORMAT_VERSION}")
-    _validate_days("", ledger.get("days"))
-    servers = ledger.get("servers", {})
-    if not isinstance(servers, dict):
-        raise ValueError('"servers" is not an object')
-    for server, days in servers.items():
-        _validate_days(f"{server}: ", days)
-
-
-def _validate_days(where: str, days: Any) -> None:
-    """``{day: {model: totals}}``, Groq's under "days" and each other server's under "servers"."""
-    if not isinstance(days, dict):
-        raise ValueError(f'{where}"days" is not an object')
-    for day, models in days.items():
-        if not _is_iso_day(day) or not isinstance(models, dict):
-            raise ValueError(f"{where}day {day!r} is not a YYYY-MM-DD key holding an object")
-        for model, totals in models.items():
-            _validate_totals(f"{where}{day}/{model}", totals)
-
-
-def _is_iso_day(day: str) -> bool:
-    """True for ``YYYY-MM-DD`` only, so string order is date order (fromisoformat takes more)."""
-    try:
-        date.fromisoformat(day)
-    except ValueError:
-        return False
-    return len(day) == 10
-
-
-def _validate_totals(where: str, totals: Any) -> None:
-    """One model's totals: non-negative integer counters and a non-negative finite cost."""
-    if not isinstance(totals, dict):
-        raise ValueError(f"{where} is not an object")
-    for name in _COUNTERS:
-        value = totals.get(name)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ValueError(f"{where} {name} is {value!r}, expected an integer >= 0")
-    cost = totals.get("cost_usd")
-    if not isinstance(cost, (int, float)) or isinstance(cost, bool) or not (0 <= cost < math.inf):
-        raise ValueError(f"{where} cost_usd is {cost!r}, expected a number >= 0")
 
 
 def _write(path: Path, ledger: dict[str, Any]) -> None:
@@ -390,7 +349,9 @@ class Tab:
                 self._settled.notify_all()
 
     def add(self, call: Call) -> None:
-        """Record one call; returns only once it is in the ledger file."""
+        """Record one call; returns only once it is in the ledger file. A row the ledger refuses
+        fails this call alone: queued, it would fail every write after it."""
+        check_call(call)
         call = replace(call, server=self._server)
         with self._changed:
             self._spent += call.cost_usd

@@ -88,11 +88,26 @@ def _genai_price(model: str) -> Price | None:
 
 @cache
 def _override_prices(path: str | None) -> dict[str, Price]:
-    """Prices from ``ADP_PRICES_FILE``: ``{model: {input, output, unit?, batch?}}`` or ``{model: flat}``."""
+    """Prices from ``ADP_PRICES_FILE``: ``{model: {input, output, unit?, batch?}}`` or ``{model: flat}``.
+
+    Read like an input document: a regular file of at most ``MAX_DOCUMENT_BYTES`` (a FIFO
+    would hang the read, ``/dev/zero`` would never end). A price is at most ``MAX_PRICE_USD``
+    and a batch factor at most 1 (the Batch API is never dearer), so no cost can overflow to
+    Infinity and reach the ledger."""
+    from adp_cli.accounting.ledger_checks import MAX_PRICE_USD
+    from adp_cli.documents import MAX_DOCUMENT_BYTES
+    from adp_cli.files import is_special
+
     if not path:
         return {}
     try:
-        doc = parse_yaml(Path(path).read_text(encoding="utf-8"), f"ADP_PRICES_FILE {path}") or {}
+        if is_special(Path(path)):
+            raise ConfigError(f"ADP_PRICES_FILE {path}: not a regular file")
+        with Path(path).open("rb") as handle:
+            data = handle.read(MAX_DOCUMENT_BYTES + 1)
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise ConfigError(f"ADP_PRICES_FILE {path}: larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; a prices file is a few lines")
+        doc = parse_yaml(data.decode("utf-8"), f"ADP_PRICES_FILE {path}") or {}
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"ADP_PRICES_FILE {path}: cannot read it: {error}") from None
     except InputError as error:
@@ -115,8 +130,12 @@ def _override_prices(path: str | None) -> dict[str, Price]:
                 batch = BATCH_PRICE_FACTOR
         except (TypeError, ValueError):
             raise ConfigError(f"ADP_PRICES_FILE {path}: bad price for {quote(model, 80)}: {quote(entry, 80)}") from None
-        if not all(math.isfinite(value) and value >= 0 for value in (paid_in, paid_out, batch)):
-            raise ConfigError(f"ADP_PRICES_FILE {path}: price for {quote(model, 80)} must be a finite amount >= 0")
+        if not all(math.isfinite(value) and 0 <= value <= MAX_PRICE_USD for value in (paid_in, paid_out)):
+            raise ConfigError(
+                f"ADP_PRICES_FILE {path}: price for {quote(model, 80)} must be a finite amount from 0 to {MAX_PRICE_USD:.0f} USD per {unit}"
+            )
+        if not (math.isfinite(batch) and 0 <= batch <= 1):
+            raise ConfigError(f"ADP_PRICES_FILE {path}: batch factor for {quote(model, 80)} must be a finite amount from 0 to 1 (a share of the price)")
         overrides[str(model)] = Price(paid_in, paid_out, unit, "ADP_PRICES_FILE", batch)
     return overrides
 
@@ -208,14 +227,17 @@ GROQ_PRICING: Mapping[str, float] = _InputPrices()
 
 
 def parse_price(text: str) -> tuple[float, float]:
-    """``--price IN,OUT`` (USD per 1M tokens); one number prices input and output alike."""
+    """``--price IN,OUT`` (USD per 1M tokens); one number prices input and output alike. Each
+    is at most ``MAX_PRICE_USD``, as in ``ADP_PRICES_FILE``."""
+    from adp_cli.accounting.ledger_checks import MAX_PRICE_USD
+
     parts = [part.strip() for part in text.split(",")]
     try:
         prices = [float(part) for part in parts]
     except ValueError:
         prices = []
-    if len(prices) not in (1, 2) or not all(math.isfinite(price) and price >= 0 for price in prices):
-        raise UsageError(f"--price {text!r}: expected IN,OUT in USD per 1M tokens, e.g. 0.05,0.08")
+    if len(prices) not in (1, 2) or not all(math.isfinite(price) and 0 <= price <= MAX_PRICE_USD for price in prices):
+        raise UsageError(f"--price {text!r}: expected IN,OUT in USD per 1M tokens, each from 0 to {MAX_PRICE_USD:.0f}, e.g. 0.05,0.08")
     return prices[0], prices[-1]
 
 
@@ -256,6 +278,8 @@ class PriceBook:
 
     def __init__(self, given: tuple[float, float] | None = None, *, groq: bool = True) -> None:
         self._given = None if given is None else Price(given[0], given[1], TOKENS, "--price")
+        if self._given is None:
+            _overrides()  # a broken ADP_PRICES_FILE fails here, before any request (Groq's list too)
         self._live: dict[str, Price] = {}
         self._groq = groq
         self._unpriced: set[str] = set()

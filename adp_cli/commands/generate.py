@@ -4,19 +4,22 @@ process's exit status."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adp_cli.dispatch.dispatcher import Dispatcher
-from adp_cli.documents import Source, open_source
+from adp_cli.documents import Source, input_status, open_source
 from adp_cli.errors import UsageError
+from adp_cli.files import same_regular_file
 from adp_cli.runs.captioning import Captioning
 from adp_cli.runs.dry_run import DryRun, dry_run
 from adp_cli.runs.oneshot import Answered, answer
 from adp_cli.tasks.items import Flags
 from adp_cli.tasks.settings import Settings
 from adp_cli.tasks.task import Task
+from adp_cli.text import shorten
 from adp_cli.transports import open_transport, transport_name
 from adp_cli.transports.base import Connection
 
@@ -55,6 +58,7 @@ def run(request: Request, sink: JobSink) -> Report:
     """The command's report; a batch's lines (and a job's events) go to ``sink`` as they come."""
     if request.input is None and not request.flags.any():
         raise UsageError("no input: give a YAML/JSON/JSONL file, - for stdin, or field flags such as --genre")
+    _refuse_the_input_as_output(request)
     source = open_source(request.input, fmt=request.input_format, keep=frozenset(request.flags.keep))
     task, settings = request.task, request.settings
     if request.wait and not request.batch_api:
@@ -74,10 +78,27 @@ def run(request: Request, sink: JobSink) -> Report:
     return answer(task, item, settings, dispatcher, request.captioning)
 
 
+def _refuse_the_input_as_output(request: Request) -> None:
+    """``-o`` naming the input, by any name (a symlink, a hard link, stdin redirected from it),
+    is refused before anything is read: resuming ``-o`` drops the lines that are no results,
+    which would empty the input, and a Batch API job would empty it at submission."""
+    if request.output is None or request.input is None:
+        return
+    try:
+        output = os.stat(request.output)
+    except (OSError, ValueError):  # not there yet (so no input), or a name the system refuses
+        return
+    source = input_status(request.input)
+    if source is not None and same_regular_file(source, output):
+        shown = "stdin" if request.input == "-" else shorten(request.input)
+        raise UsageError(f"-o {shorten(str(request.output))} is the input file ({shown}): the results would overwrite the items; write them to another file")
+
+
 def _stream(request: Request, source: Source, dispatcher: Dispatcher, sink: JobSink) -> Totals:
     from adp_cli.process import long_running
     from adp_cli.runs import stream
     from adp_cli.runs.batch_api.state import job_in_progress, state_path
+    from adp_cli.runs.recipe import Recipe
 
     if request.dry_run:
         raise UsageError("--dry-run takes a single item, not a batch")
@@ -87,6 +108,7 @@ def _stream(request: Request, source: Source, dispatcher: Dispatcher, sink: JobS
             "finish it (rerun with --batch-api, or `adp batch wait`) before sending its items again"
         )
     long_running()
+    recipe = Recipe.of(request.task, request.input or "-", request.flags, request.settings, request.captioning)
     return stream.run(
         request.task,
         source,
@@ -97,6 +119,7 @@ def _stream(request: Request, source: Source, dispatcher: Dispatcher, sink: JobS
         concurrency=request.concurrency,
         output=request.output,
         policy=request.captioning,
+        recipe=recipe,
     )
 
 

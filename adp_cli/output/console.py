@@ -6,11 +6,12 @@ Colour and terminal detection are Rich's own (``NO_COLOR``, ``TTY_COMPATIBLE``).
 
 from __future__ import annotations
 
+import codecs
 import logging
 import os
 import sys
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from adp_cli.errors import UsageError
 from adp_cli.text import json_text, one_line, redact, terminal_safe
@@ -43,13 +44,44 @@ def out(text: str) -> None:
     if stream.isatty():
         text = terminal_safe(text)
     try:
-        stream.write(text + "\n")
+        stream.write(_encodable(text, stream) + "\n")
         stream.flush()
     except BrokenPipeError:
         raise
     except OSError as failure:
         discard_stdout()
         raise UsageError(f"cannot write results to stdout: {failure.strerror or failure}") from None
+
+
+def _encodable(text: str, stream: TextIO) -> str:
+    """``text`` with what the stream's encoding cannot carry written as ``\\u`` escapes, as JSON
+    writes them: an ASCII or Latin-1 stdout (``PYTHONIOENCODING=ascii``, a C locale on a
+    terminal, a Windows code page) would otherwise fail to take a phrase that was paid for.
+    A JSON line stays valid JSON with the same value; the ``-o`` file is UTF-8 and takes it all."""
+    encoding = getattr(stream, "encoding", None)
+    if not encoding:
+        return text
+    try:
+        text.encode(encoding, getattr(stream, "errors", None) or "strict")
+    except UnicodeEncodeError:
+        return text.encode(encoding, _ESCAPES).decode(encoding)
+    except LookupError:  # an encoding Python does not know: the stream fails as it would
+        pass
+    return text
+
+
+def _json_escapes(error: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: the characters the encoding lacks as ``\\uXXXX``, beyond the
+    Basic Multilingual Plane as a surrogate pair, as ``json.dumps`` writes them."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    units = error.object[error.start : error.end].encode("utf-16-be", "surrogatepass")
+    escaped = "".join(f"\\u{int.from_bytes(units[at : at + 2], 'big'):04x}" for at in range(0, len(units), 2))
+    return escaped, error.end
+
+
+_ESCAPES = "adp.json-escapes"
+codecs.register_error(_ESCAPES, _json_escapes)
 
 
 def discard_stdout() -> None:

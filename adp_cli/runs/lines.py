@@ -3,26 +3,33 @@ synchronous stream and the Batch API alike.
 
 A line is ``index``, the item's ``id``, then the result's fields or ``"error": {"type",
 "message"}``; it is encoded one way (``encode``) for stdout and for ``-o``. The ``-o`` file is
-locked while a run writes it (``FILE.lock`` beside it, whichever run mode writes), appended one
-flushed line at a time, so a kill loses at most the line being written, and read back on a
-rerun: a torn line, a line that is not ours and a repeated index are dropped, as are error lines
-unless the run keeps them (a Batch API job's collected errors are its outcome). Only indices are
-kept in memory, never lines.
-"""
+locked while a run writes it, whichever run mode writes: ``FILE.lock`` beside it, and a lock
+keyed on the file's identity, so that a hard link is the same file too. Beside it, the record
+of the command that made it (``runs.recipe``) keeps another command from resuming it. It is
+appended one flushed line at a time, so a kill loses at most the line being written, and read
+back on a rerun: a torn line, a line that is not ours and a repeated index are dropped, as are
+error lines unless the run keeps them (a Batch API job's collected errors are its outcome).
+Only indices are kept in memory, one bit each, never lines."""
 
 from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
+from adp_cli.cache import cache_dir
 from adp_cli.errors import AdpError, ExitStatus, RunStop, UsageError
 from adp_cli.files import is_special, refuse_read_only, resolved
+from adp_cli.runs import recipe as run_record
+from adp_cli.runs.recipe import Recipe
 from adp_cli.text import json_text, redact, shorten
 
 if TYPE_CHECKING:
@@ -30,6 +37,8 @@ if TYPE_CHECKING:
 
     from adp_cli.dispatch.scheduler import Waiting
     from adp_cli.tasks.results import Answer
+
+log = logging.getLogger("adp")
 
 
 def item_id(document: Any) -> str | int | None:
@@ -132,41 +141,91 @@ class Totals:
         return ExitStatus.FAILURE if self.failed else ExitStatus.SUCCESS
 
 
+class Indices(AbstractSet[int]):
+    """The item indices ``-o`` already holds, one bit each: resuming a 200,000-line file holds
+    33 KiB instead of the 14 MiB of a set of ints (bench/resume.py). An index past ``DENSE``
+    (only a hand-edited line has one) goes to a set, so such a line cannot make the bitmap huge."""
+
+    DENSE = 1 << 27  # a bitmap of at most 16 MB
+
+    def __init__(self) -> None:
+        self._bits = bytearray()
+        self._others: set[int] = set()
+        self._count = 0
+
+    def add(self, index: int) -> None:
+        if not 0 <= index < self.DENSE:
+            if index not in self._others:
+                self._others.add(index)
+                self._count += 1
+            return
+        byte, mask = index >> 3, 1 << (index & 7)
+        if byte >= len(self._bits):
+            self._bits.extend(bytes(max(byte + 1, 2 * len(self._bits)) - len(self._bits)))
+        if not self._bits[byte] & mask:
+            self._bits[byte] |= mask
+            self._count += 1
+
+    def __contains__(self, index: object) -> bool:
+        if type(index) is not int:
+            return False
+        if not 0 <= index < self.DENSE:
+            return index in self._others
+        byte = index >> 3
+        return byte < len(self._bits) and bool(self._bits[byte] & 1 << (index & 7))
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[int]:
+        for byte, bits in enumerate(self._bits):
+            if bits:
+                yield from (byte << 3 | bit for bit in range(8) if bits >> bit & 1)
+        yield from sorted(self._others)
+
+
 class OutputFile:
-    """The ``-o`` file of one run. ``open()`` locks it and returns the indices it already holds;
-    ``write()`` may be called from any thread. ``claim()`` takes the lock first, for a run that
-    must read something under it (a Batch API job, its state file) to set ``keep_errors``."""
+    """The ``-o`` file of one run. ``open()`` locks it, checks (and keeps) the record of the
+    command that writes it, and returns the indices it already holds; ``write()`` may be called
+    from any thread. ``claim()`` takes the lock first, for a run that must read something under
+    it (a Batch API job, its state file) to set ``keep_errors``."""
 
     def __init__(self, path: Path, *, keep_errors: bool = False, streams: bool = True) -> None:
         self.path = path
         self.keep_errors = keep_errors
         self._streams = streams  # a FIFO or device is written as a stream, with nothing to resume
-        self._lock: BaseFileLock | None = None
+        self._name_lock: BaseFileLock | None = None
+        self._identity_lock: BaseFileLock | None = None
         self._file: IO[str] | None = None
         self._write_lock = threading.Lock()
 
     def claim(self) -> None:
-        """Take the lock now rather than in ``open()``; a FIFO or a device has none."""
+        """Take the lock on the name now rather than in ``open()``; a FIFO or a device has none."""
         try:
             target = resolved(self.path)
             if not is_special(target):
-                self._lock = self._lock or _claim(target, self.path)
+                self._name_lock = self._name_lock or _claim(target, self.path)
         except OSError as error:
             raise UsageError(f"--output {shorten(str(self.path))}: {error.strerror or error}") from None
 
-    def open(self) -> set[int]:
+    def open(self, recipe: Recipe | None = None) -> Indices:
+        """``recipe``: the command about to write; None for a Batch API collection, which has
+        no command line (its job was checked when it was submitted)."""
         try:
             target = resolved(self.path)
             if is_special(target):
                 if not self._streams:
                     raise UsageError(f"--output {self.path} is not a regular file; a Batch API job needs one to resume from")
-                present: set[int] = set()
-            else:
-                self._lock = self._lock or _claim(target, self.path)
-                if target.exists():
-                    refuse_read_only(target.stat(), target)
-                present = self._scan()
-            self._file = self.path.open("a", encoding="utf-8")
+                self._file = self.path.open("a", encoding="utf-8")
+                return Indices()
+            self._name_lock = self._name_lock or _claim(target, self.path)
+            if target.exists():
+                refuse_read_only(target.stat(), target)
+            self._append_to(target)
+            stale = recipe is not None and run_record.check(recipe, target, self.path)
+            present = self._scan(target)
+            if recipe is not None and stale:
+                run_record.write(recipe, target)
         except OSError as error:
             self.close()
             raise UsageError(f"--output {shorten(str(self.path))}: {error.strerror or error}") from None
@@ -193,17 +252,30 @@ class OutputFile:
             except OSError:  # the flush of a full disk, already reported by write
                 pass
             self._file = None
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None
+        for lock in (self._identity_lock, self._name_lock):
+            if lock is not None:
+                lock.release()
+        self._identity_lock = self._name_lock = None
 
-    def _scan(self) -> set[int]:
-        """The indices of the lines that stay; the file is rewritten without the others."""
-        if not self.path.exists():
-            return set()
-        present: set[int] = set()
+    def _append_to(self, target: Path) -> None:
+        """Open the file for appending (creating it) and lock it by its identity too: a hard
+        link is another name for the same file, and ``FILE.lock`` beside each name would let a
+        run through each name write it at once. Called again after a rewrite (a new file), it
+        locks that one and lets the old one go: what other names it has are another file now."""
+        if self._file is not None:
+            self._file.close()
+        self._file = target.open("a", encoding="utf-8")
+        identity = _lock_by_identity(os.fstat(self._file.fileno()), self.path)
+        if self._identity_lock is not None:
+            self._identity_lock.release()
+        self._identity_lock = identity
+
+    def _scan(self, target: Path) -> Indices:
+        """The indices of the lines that stay; the file is rewritten without the others (a new
+        file then, so it is opened and locked again)."""
+        present = Indices()
         dropped = False
-        with self.path.open("rb") as lines:
+        with target.open("rb") as lines:
             for raw in lines:
                 index = self._kept(raw, present)
                 if index is None:
@@ -211,10 +283,11 @@ class OutputFile:
                 else:
                     present.add(index)
         if dropped:
-            self._rewrite()
+            self._rewrite(target)
+            self._append_to(target)
         return present
 
-    def _kept(self, raw: bytes, present: set[int]) -> int | None:
+    def _kept(self, raw: bytes, present: Indices) -> int | None:
         """The line's index if the line stays, else None."""
         if not raw.endswith(b"\n"):
             return None  # torn by a kill mid-write: the next line would be glued to it
@@ -227,11 +300,10 @@ class OutputFile:
             return None
         return index
 
-    def _rewrite(self) -> None:
+    def _rewrite(self, target: Path) -> None:
         """Keep only the lines that stay, through a synced temporary file renamed over the file."""
-        target = resolved(self.path)
         fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        seen: set[int] = set()
+        seen = Indices()
         try:
             with os.fdopen(fd, "wb") as kept, target.open("rb") as lines:
                 for raw in lines:
@@ -242,6 +314,9 @@ class OutputFile:
                 kept.flush()
                 os.fsync(kept.fileno())
             os.chmod(temp_name, target.stat().st_mode & 0o7777)
+            if self._file is not None:  # Windows renames no file over one that is open
+                self._file.close()
+                self._file = None
             os.replace(temp_name, target)
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
@@ -251,16 +326,36 @@ class OutputFile:
 def _claim(target: Path, given: Path) -> BaseFileLock:
     """Lock the file (through ``FILE.lock`` beside it) for this run: a second run on the same
     file would send every item the first has not finished yet."""
-    from filelock import FileLock, Timeout
-
     if not target.parent.is_dir():  # filelock would create the folders for its lock file
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(target.parent))
-    lock = FileLock(f"{target}.lock", timeout=0)
+    return _locked(f"{target}.lock", given, "")
+
+
+def _lock_by_identity(status: os.stat_result, given: Path) -> BaseFileLock | None:
+    """The lock keyed on the file itself (device and file number, which ``os.stat`` gives on
+    Windows too) in adp's cache folder, where every name of the file, in any folder, finds the
+    same one. None where the file system numbers no files (st_ino 0) or the cache folder is
+    unusable: then the name's own lock is all there is, as before."""
+    if not status.st_ino:
+        return None
+    folder = cache_dir() / "output-locks"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return _locked(str(folder / f"{status.st_dev}-{status.st_ino}.lock"), given, " through another name (a hard link)")
+    except OSError as error:
+        log.info("no lock on --output by its identity (%s): %s", folder, error)
+        return None
+
+
+def _locked(lock_file: str, given: Path, how: str) -> BaseFileLock:
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(lock_file, timeout=0)
     try:
         lock.acquire()
     except Timeout:
         raise UsageError(
-            f"--output {shorten(str(given))}: another adp run is writing to it (it holds {shorten(lock.lock_file)}); "
+            f"--output {shorten(str(given))}: another adp run is writing to it{how} (it holds {shorten(lock.lock_file)}); "
             "let it finish, or choose another file"
         ) from None
     return lock

@@ -19,14 +19,12 @@ acting on what the first is changing: nothing is submitted, written or billed tw
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
 import tempfile
 import time
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from adp_cli.accounting import ledger
@@ -38,7 +36,8 @@ from adp_cli.runs.batch_api.collect import Collection
 from adp_cli.runs.batch_api.events import BatchView, Event, Finished, JobEnd, JobSink, Snapshot, Submitted
 from adp_cli.runs.batch_api.request_files import CostEstimate, Limits, PartFile, requests, split
 from adp_cli.runs.batch_api.state import Job, Part, state_path
-from adp_cli.runs.lines import Line, OutputFile, Totals
+from adp_cli.runs.lines import Indices, Line, OutputFile, Totals
+from adp_cli.runs.recipe import Recipe
 from adp_cli.tasks.items import Flags
 from adp_cli.tasks.registry import TASKS
 from adp_cli.tasks.settings import Settings
@@ -79,11 +78,14 @@ class JobSpec:
     wait: bool = False
     limits: Limits = field(default_factory=Limits)
 
+    @property
+    def recipe(self) -> Recipe:
+        """The command's recipe, as a synchronous run has it: a rerun with the same one resumes
+        the job (and a synchronous run resumes ``-o`` after it), another is refused."""
+        return Recipe.of(self.task, self.input, self.flags, self.settings)
+
     def fingerprint(self) -> str:
-        """The command's recipe: a rerun with the same one resumes the job, another is refused."""
-        source = self.input if self.input == "-" else str(Path(self.input).resolve())
-        recipe = {"task": self.task.name, "input": source, "flags": asdict(self.flags), "settings": asdict(self.settings)}
-        return hashlib.sha256(json.dumps(recipe, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
+        return self.recipe.fingerprint()
 
 
 def dispatcher_for(connection: Connection, settings: Settings) -> Dispatcher:
@@ -152,7 +154,7 @@ def _run(
     started = time.perf_counter()
     try:
         output.keep_errors = job is not None  # a job's error lines are its outcome; a new job sends them again
-        present = output.open()
+        present = output.open(spec.recipe)
         if job is None:
             recorded = state.recorded_input(spec.input, path)
             job = Job(spec.task.name, recorded, spec.fingerprint(), spec.output.name, spec.window, skipped=len(present))
@@ -171,7 +173,7 @@ def _submit(
     path: Path,
     client: BatchClient,
     dispatcher: Dispatcher,
-    present: set[int],
+    present: Indices,
     output: OutputFile,
     totals: Totals,
 ) -> Iterator[Event]:
@@ -279,7 +281,7 @@ def _follow(
     client: BatchClient,
     dispatcher: Dispatcher,
     output: OutputFile,
-    present: set[int],
+    present: Indices,
     totals: Totals,
     wait: bool,
     started: float,
@@ -338,7 +340,7 @@ def _collect(
     number: int,
     remote: RemoteBatch,
     output: OutputFile,
-    present: set[int],
+    present: Indices,
     totals: Totals,
 ) -> Iterator[Event]:
     """One terminal batch: billed (once), its lines written in input order (those ``-o`` already
