@@ -14,7 +14,13 @@ from typer.core import TyperCommand
 
 from adp_cli import __version__
 from adp_cli.cli.batch_app import batch_app
-from adp_cli.cli.boundary import connection_of, reported, shown, view_of
+from adp_cli.cli.boundary import (
+    connection_of,
+    reported,
+    settle_env_file,
+    shown,
+    view_of,
+)
 from adp_cli.cli.options import (
     BaseUrlOpt,
     BatchApiOpt,
@@ -260,6 +266,7 @@ def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
 ) -> None:
     """Audio Description Protocol: music descriptions, BPM estimates, Groq models and costs."""
+    settle_env_file()  # before any subcommand's options read ADP_PROVIDER, ADP_BASE_URL, ADP_MODEL
 
 
 def main() -> None:
