@@ -5,7 +5,7 @@ standard library are imported at start-up."""
 
 import os
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -147,9 +147,8 @@ def reported(verbose: bool) -> Iterator[None]:
             log.exception("traceback")
         console.error(str(error))
         raise typer.Exit(error.exit_status) from None
-    except KeyboardInterrupt:
-        console.error("interrupted")
-        raise typer.Exit(ExitStatus.INTERRUPTED) from None
+    except KeyboardInterrupt as stop:
+        raise typer.Exit(stopped(stop)) from None
     except BrokenPipeError:  # `adp ... | head`: the reader has all it wanted; stop quietly
         console.discard_stdout()
         raise typer.Exit(ExitStatus.FAILURE) from None
@@ -160,6 +159,17 @@ def reported(verbose: bool) -> Iterator[None]:
             log.exception("traceback")
         console.error(f"internal error: {type(error).__name__}: {error} (run with --verbose for the traceback)")
         raise typer.Exit(ExitStatus.FAILURE) from None
+
+
+def stopped(stop: KeyboardInterrupt) -> int:
+    """The one line for Ctrl-C or a termination signal, and the exit status it ends with. A
+    terminal that hung up takes no more writes; the status still says what happened."""
+    from adp_cli.errors import Terminated
+    from adp_cli.output import console
+
+    with suppress(OSError):
+        console.error("terminated" if isinstance(stop, Terminated) else "interrupted")
+    return stop.exit_status if isinstance(stop, Terminated) else ExitStatus.INTERRUPTED
 
 
 def view_of(as_json: bool = False, fmt: str = "text", quiet: bool = False, wide: bool = False) -> "View":

@@ -19,6 +19,7 @@ from adp_cli.cli.boundary import (
     reported,
     settle_env_file,
     shown,
+    stopped,
     view_of,
 )
 from adp_cli.cli.options import (
@@ -270,17 +271,21 @@ def _root(
 
 
 def main() -> None:
-    """Console entry point: Typer's own usage errors also end in one line and exit 2."""
+    """Console entry point: Typer's own usage errors also end in one line and exit 2; SIGTERM
+    and SIGHUP stop a run as Ctrl-C does (``process.stop_on_termination``)."""
     from typer.exceptions import TyperException
 
+    from adp_cli.process import stop_on_termination
+
     try:
+        stop_on_termination()
         code = app(args=sys.argv[1:] or ["--help"], prog_name="adp", standalone_mode=False)
     except TyperException as error:
         context = getattr(error, "ctx", None)
         command = context.command_path if context is not None else "adp"
         sys.stderr.write(f"adp: error: {terminal_safe(one_line(redact(error.format_message())))} (see '{command} --help')\n")
         sys.exit(ExitStatus.USAGE)
-    except typer.Abort:
-        sys.stderr.write("adp: error: interrupted\n")
-        sys.exit(ExitStatus.INTERRUPTED)
+    except (typer.Abort, KeyboardInterrupt) as abort:  # while Typer parses: Click makes it an Abort
+        cause = abort if isinstance(abort, KeyboardInterrupt) else abort.__cause__
+        sys.exit(stopped(cause if isinstance(cause, KeyboardInterrupt) else KeyboardInterrupt()))
     sys.exit(code if isinstance(code, int) else ExitStatus.SUCCESS)
