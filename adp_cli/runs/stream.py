@@ -51,8 +51,9 @@ class _Runner:
         self.dispatcher.cancel()
 
     def __call__(self, index: int, document: Any) -> Line:
-        identifier = item_id(document)
+        identifier = None
         try:
+            identifier = item_id(document)
             if self._stopped.is_set():
                 raise Cancelled
             item = self.task.parse(document, self.flags)
