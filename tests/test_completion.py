@@ -26,6 +26,7 @@ CLI_START = {
     "adp_cli", "adp_cli.cli", "adp_cli.cli.program", "adp_cli.cli.options", "adp_cli.cli.boundary", "adp_cli.cli.batch_app",
     "adp_cli.errors", "adp_cli.scales", "adp_cli.text",
     "adp_cli.tasks", "adp_cli.tasks.registry",
+    "adp_cli.process",  # the console entry's SIGTERM/SIGHUP handlers (the standard library's signal only)
 }
 CATALOG_AND_BELOW = CLI_START | {
     "adp_cli.__main__", "adp_cli.accounting", "adp_cli.accounting.catalog", "adp_cli.accounting.prices", "adp_cli.cache",

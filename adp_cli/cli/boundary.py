@@ -13,12 +13,6 @@ import typer
 
 from adp_cli.cli.options import ServiceTier
 from adp_cli.errors import ConfigError, ExitStatus
-from adp_cli.transports.servers import (
-    ALL_KEY_VARIABLES,
-    GROQ_KEY_VARIABLE,
-    KEY_VARIABLES,
-    looks_like_openai_root,
-)
 
 if TYPE_CHECKING:
     from adp_cli.output.view import View
@@ -77,6 +71,8 @@ def env_file_values(text: str, environ: Mapping[str, str]) -> tuple[dict[str, st
 
     from dotenv import dotenv_values
 
+    from adp_cli.transports.servers import ALL_KEY_VARIABLES
+
     expanded = dotenv_values(stream=StringIO(text))
     written = dotenv_values(stream=StringIO(text), interpolate=False)
     outside = {key: secret for key in ALL_KEY_VARIABLES if (secret := environ.get(key, "").strip())}
@@ -102,6 +98,13 @@ def steered_keys(name: str, value: str) -> tuple[str, ...]:
     (``transports.groq.groq_base_url``), and at any other URL every key (``--provider`` picks
     which); a proxy (any ``*_PROXY``, ``NO_PROXY`` included: it decides which requests bypass
     the user's proxy) and the rest of ``_STEERING_VARIABLES`` steer every key."""
+    from adp_cli.transports.servers import (
+        ALL_KEY_VARIABLES,
+        GROQ_KEY_VARIABLE,
+        KEY_VARIABLES,
+        looks_like_openai_root,
+    )
+
     upper = name.upper()
     if upper == "GROQ_BASE_URL":
         return (GROQ_KEY_VARIABLE,)
@@ -117,6 +120,7 @@ def settle_env_file() -> None:
     (``ADP_PROVIDER``, ``ADP_BASE_URL``, ``ADP_MODEL``), so a ``.env`` sets those defaults too;
     what it may not set is named in one warning line (names only, never a value)."""
     from adp_cli.output import console
+    from adp_cli.transports.servers import ALL_KEY_VARIABLES
 
     with reported(verbose=False):
         ignored = load_env_file()
