@@ -18,6 +18,7 @@ from types import FrameType
 from adp_cli.errors import Terminated
 
 _STOPPING_SIGNALS = ("SIGTERM", "SIGHUP")
+_received: list[Terminated] = []
 
 
 def long_running() -> None:
@@ -48,4 +49,12 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
         number = getattr(signal, name, None)
         if number is not None and signal.getsignal(number) is _terminate:
             signal.signal(number, signal.SIG_IGN)
-    raise Terminated(signum)
+    stop = Terminated(signum)
+    _received.append(stop)
+    raise stop
+
+
+def terminated() -> Terminated | None:
+    """The termination signal this process received, if any: Typer turns a KeyboardInterrupt met
+    while it parses the command line into a silent exit 130, so the entry point asks here."""
+    return _received[0] if _received else None

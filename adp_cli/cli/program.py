@@ -275,7 +275,7 @@ def main() -> None:
     and SIGHUP stop a run as Ctrl-C does (``process.stop_on_termination``)."""
     from typer.exceptions import TyperException
 
-    from adp_cli.process import stop_on_termination
+    from adp_cli.process import stop_on_termination, terminated
 
     try:
         stop_on_termination()
@@ -285,7 +285,9 @@ def main() -> None:
         command = context.command_path if context is not None else "adp"
         sys.stderr.write(f"adp: error: {terminal_safe(one_line(redact(error.format_message())))} (see '{command} --help')\n")
         sys.exit(ExitStatus.USAGE)
-    except (typer.Abort, KeyboardInterrupt) as abort:  # while Typer parses: Click makes it an Abort
-        cause = abort if isinstance(abort, KeyboardInterrupt) else abort.__cause__
-        sys.exit(stopped(cause if isinstance(cause, KeyboardInterrupt) else KeyboardInterrupt()))
+    except (typer.Abort, KeyboardInterrupt) as abort:  # an EOF in a prompt, or a stop before Typer parses
+        sys.exit(stopped(abort if isinstance(abort, KeyboardInterrupt) else KeyboardInterrupt()))
+    stop = terminated()
+    if code == ExitStatus.INTERRUPTED and stop is not None:  # met while Typer parsed: it said nothing
+        sys.exit(stopped(stop))
     sys.exit(code if isinstance(code, int) else ExitStatus.SUCCESS)
