@@ -140,6 +140,13 @@ def test_the_environment_still_wins_and_is_not_reported(clean: pytest.MonkeyPatc
     assert (os.environ["GROQ_API_KEY"], os.environ["HTTPS_PROXY"]) == (TEST_KEY, "http://proxy.example:3128")
 
 
+def test_a_utf8_bom_is_no_part_of_the_first_name(clean: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"\xef\xbb\xbfGROQ_API_KEY=gsk_from_dotenv\nADP_MODEL=" + MODEL.encode() + b"\n")
+
+    assert load() == []
+    assert (os.environ["GROQ_API_KEY"], os.environ["ADP_MODEL"]) == ("gsk_from_dotenv", MODEL)
+
+
 # --- what a user sees -------------------------------------------------------------------------
 
 
