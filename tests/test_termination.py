@@ -142,6 +142,7 @@ def test_a_signal_while_a_batch_api_job_waits_keeps_the_job_for_a_rerun(groq: Gr
             return False
 
     wait_until(submitted, process)
+    wait_until(lambda: api.counters.retrieves >= 1, process)  # polling now
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=30)
 
