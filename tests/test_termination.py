@@ -146,7 +146,7 @@ def test_a_signal_while_a_batch_api_job_waits_keeps_the_job_for_a_rerun(groq: Gr
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=30)
 
-    assert process.returncode == 143
+    assert process.returncode == 143, stderr
     # Where the signal lands decides the line: in the polling loop, which names the way back, or
     # between two of its steps (as Ctrl-C's would).
     assert stderr.splitlines()[-1] in {
