@@ -18,12 +18,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import typer
 
 from tests.support.batchapi import BatchAPI, ManualClock, Timings
 from tests.support.groqstub import GroqStub
 from tests.support.items import file_lines, json_lines, wizard_items, write_jsonl
 
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="sending SIGTERM or SIGHUP to a child is POSIX")
+POSIX = pytest.mark.skipif(os.name == "nt", reason="sending SIGTERM or SIGHUP to a child is POSIX")
 
 MODEL = "llama-3.1-8b-instant"
 COUNT, JOBS = 40, 4
@@ -68,6 +69,7 @@ def batch(groq: GroqStub, tmp_path: Path) -> tuple[list[str], Path]:
     return ["casual", str(source), "-m", MODEL, "-j", str(JOBS), "-o", str(output), "-q"], output
 
 
+@POSIX
 @pytest.mark.parametrize(("name", "status"), STOPS)
 def test_a_signal_mid_batch_keeps_every_answered_call_and_a_rerun_sends_the_rest(
     groq: GroqStub, batch: tuple[list[str], Path], name: str, status: int
@@ -96,6 +98,7 @@ def test_a_signal_mid_batch_keeps_every_answered_call_and_a_rerun_sends_the_rest
     assert ledger_requests() == COUNT
 
 
+@POSIX
 def test_a_second_signal_does_not_cut_the_requests_in_flight_short(groq: GroqStub, batch: tuple[list[str], Path]) -> None:
     """A supervisor may repeat its SIGTERM; the run is already stopping, and the answers on their
     way are still written (a SIGKILL is the way to stop at once)."""
@@ -113,6 +116,7 @@ def test_a_second_signal_does_not_cut_the_requests_in_flight_short(groq: GroqStu
     assert ledger_requests() == JOBS
 
 
+@POSIX
 def test_a_hangup_ignored_by_nohup_stays_ignored(groq: GroqStub, batch: tuple[list[str], Path]) -> None:
     args, output = batch
     groq.latency = 0.1
@@ -126,6 +130,7 @@ def test_a_hangup_ignored_by_nohup_stays_ignored(groq: GroqStub, batch: tuple[li
     assert sorted(line["index"] for line in file_lines(output)) == list(range(COUNT))
 
 
+@POSIX
 def test_a_signal_while_a_batch_api_job_waits_keeps_the_job_for_a_rerun(groq: GroqStub, tmp_path: Path) -> None:
     clock = ManualClock()
     api = BatchAPI(groq, timings=Timings(validating=1.0, in_progress=10.0, finalizing=1.0), clock=clock)
@@ -162,3 +167,40 @@ def test_a_signal_while_a_batch_api_job_waits_keeps_the_job_for_a_rerun(groq: Gr
     assert [line["index"] for line in json_lines(rerun.stdout)] == list(range(10))
     assert (api.counters.uploads, api.counters.batches_created) == (1, 1)
 
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [ValueError('Error building "literal" validator: Terminated: 15'), RuntimeError("generator raised StopIteration")],
+    ids=["schema-error", "runtime-error"],
+)
+def test_a_stop_that_a_library_wrapped_is_still_a_stop(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], failure: Exception) -> None:
+    """The signal lands wherever the main thread is; pydantic, building a validator the SDK asks
+    for, turns the exception into a SchemaError of its own (seen once in 40 runs of the Batch
+    API test above). Once the process was told to stop, that failure is the stop."""
+    from adp_cli import process
+    from adp_cli.cli.boundary import reported
+    from adp_cli.errors import GenerationError, Interrupted, Terminated
+
+    monkeypatch.setattr(process, "_received", [Terminated(signal.SIGTERM)])
+    for raised in (failure, GenerationError("cannot reach Groq at http://127.0.0.1:9: Terminated: 15")):
+        with pytest.raises(typer.Exit) as ended, reported(verbose=False):
+            raise raised
+        assert ended.value.exit_code == 143
+        assert capsys.readouterr().err == "adp: error: terminated\n"
+
+    with pytest.raises(typer.Exit) as ended, reported(verbose=False):
+        raise Interrupted("stopped; the batches go on at Groq", Terminated(signal.SIGTERM))
+    assert ended.value.exit_code == 143
+    assert capsys.readouterr().err == "adp: error: stopped; the batches go on at Groq\n"
+
+
+def test_without_a_signal_a_failure_is_what_it_is(capsys: pytest.CaptureFixture[str]) -> None:
+    from adp_cli import process
+    from adp_cli.cli.boundary import reported
+
+    assert process.terminated() is None
+    with pytest.raises(typer.Exit) as ended, reported(verbose=False):
+        raise ValueError("boom")
+    assert ended.value.exit_code == 1
+    assert capsys.readouterr().err == "adp: error: internal error: ValueError: boom (run with --verbose for the traceback)\n"

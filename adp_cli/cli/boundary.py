@@ -138,9 +138,15 @@ def settle_env_file() -> None:
 @contextmanager
 def reported(verbose: bool) -> Iterator[None]:
     """Every command runs in here: logging set up, and the one place where errors become one
-    line on stderr and an exit status."""
-    from adp_cli.errors import AdpError
+    line on stderr and an exit status.
+
+    A termination signal raises where the main thread happens to be, and a library may wrap what
+    it raised in an error of its own (pydantic building a validator makes it a SchemaError): once
+    the process was told to stop, such a failure is the stop, and is reported as one. adp's own
+    ``Interrupted`` keeps its message, which says how to resume."""
+    from adp_cli.errors import AdpError, Interrupted
     from adp_cli.output import console
+    from adp_cli.process import terminated
 
     log = console.configure_logging(verbose)
 
@@ -149,6 +155,9 @@ def reported(verbose: bool) -> Iterator[None]:
     except AdpError as error:
         if verbose:
             log.exception("traceback")
+        stop = None if isinstance(error, Interrupted) else terminated()
+        if stop is not None:
+            raise typer.Exit(stopped(stop)) from None
         console.error(str(error))
         raise typer.Exit(error.exit_status) from None
     except KeyboardInterrupt as stop:
@@ -161,6 +170,9 @@ def reported(verbose: bool) -> Iterator[None]:
     except Exception as error:
         if verbose:
             log.exception("traceback")
+        wrapped = terminated()
+        if wrapped is not None:
+            raise typer.Exit(stopped(wrapped)) from None
         console.error(f"internal error: {type(error).__name__}: {error} (run with --verbose for the traceback)")
         raise typer.Exit(ExitStatus.FAILURE) from None
 
