@@ -20,7 +20,7 @@ class AdpError(Exception):
     """Base of every error adp reports as one line; ``exit_status`` is what the CLI exits with
     and ``kind`` is the error type a batch line carries."""
 
-    exit_status = ExitStatus.FAILURE
+    exit_status: int = ExitStatus.FAILURE
     kind = "error"
 
 
@@ -89,11 +89,31 @@ class NotRun(GenerationError):
     kind = "not_run"
 
 
-class Interrupted(AdpError):
-    """The run was stopped (Ctrl-C, or a failed write) before this item was sent."""
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (``timeout``, a CI runner, a closed terminal), raised in the main thread
+    where Ctrl-C's KeyboardInterrupt would be, so that every run mode stops as it does for
+    Ctrl-C; the process then exits as a shell reports a process that signal ended."""
 
-    exit_status = ExitStatus.INTERRUPTED
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_status(self) -> int:
+        return 128 + self.signum
+
+
+class Interrupted(AdpError):
+    """The run was stopped (Ctrl-C, a termination signal, or a failed write) before this item
+    was sent; ``by`` is the interrupt that stopped it, whose exit status it keeps."""
+
+    exit_status: int = ExitStatus.INTERRUPTED
     kind = "interrupted"
+
+    def __init__(self, message: str, by: BaseException | None = None) -> None:
+        super().__init__(message)
+        if isinstance(by, Terminated):
+            self.exit_status = by.exit_status
 
 
 class BudgetExceededError(AdpError):

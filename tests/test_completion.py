@@ -28,10 +28,12 @@ CLI_START = {
     "adp_cli.cli.logs_app",
     "adp_cli.errors", "adp_cli.scales", "adp_cli.text",
     "adp_cli.tasks", "adp_cli.tasks.registry",
+    "adp_cli.process",  # the console entry's SIGTERM/SIGHUP handlers (the standard library's signal only)
 }
 CATALOG_AND_BELOW = CLI_START | {
     "adp_cli.__main__", "adp_cli.accounting", "adp_cli.accounting.catalog", "adp_cli.accounting.capabilities",
     "adp_cli.accounting.prices", "adp_cli.cache", "adp_cli.files", "adp_cli.documents",
+    "adp_cli.streams", "adp_cli.accounting.ledger_checks",  # the standard library only
 }
 
 

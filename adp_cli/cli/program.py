@@ -14,7 +14,14 @@ from typer.core import TyperCommand
 
 from adp_cli import __version__
 from adp_cli.cli.batch_app import batch_app
-from adp_cli.cli.boundary import connection_of, reported, shown, view_of
+from adp_cli.cli.boundary import (
+    connection_of,
+    reported,
+    settle_env_file,
+    shown,
+    stopped,
+    view_of,
+)
 from adp_cli.cli.logs_app import logs_app
 from adp_cli.cli.options import (
     BaseUrlOpt,
@@ -302,20 +309,27 @@ def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
 ) -> None:
     """Audio Description Protocol: music descriptions, BPM estimates, Groq models and costs."""
+    settle_env_file()  # before any subcommand's options read ADP_PROVIDER, ADP_BASE_URL, ADP_MODEL
 
 
 def main() -> None:
-    """Console entry point: Typer's own usage errors also end in one line and exit 2."""
+    """Console entry point: Typer's own usage errors also end in one line and exit 2; SIGTERM
+    and SIGHUP stop a run as Ctrl-C does (``process.stop_on_termination``)."""
     from typer.exceptions import TyperException
 
+    from adp_cli.process import stop_on_termination, terminated
+
     try:
+        stop_on_termination()
         code = app(args=sys.argv[1:] or ["--help"], prog_name="adp", standalone_mode=False)
     except TyperException as error:
         context = getattr(error, "ctx", None)
         command = context.command_path if context is not None else "adp"
         sys.stderr.write(f"adp: error: {terminal_safe(one_line(redact(error.format_message())))} (see '{command} --help')\n")
         sys.exit(ExitStatus.USAGE)
-    except typer.Abort:
-        sys.stderr.write("adp: error: interrupted\n")
-        sys.exit(ExitStatus.INTERRUPTED)
+    except (typer.Abort, KeyboardInterrupt) as abort:  # an EOF in a prompt, or a stop before Typer parses
+        sys.exit(stopped(abort if isinstance(abort, KeyboardInterrupt) else KeyboardInterrupt()))
+    stop = terminated()
+    if code == ExitStatus.INTERRUPTED and stop is not None:  # met while Typer parsed: it said nothing
+        sys.exit(stopped(stop))
     sys.exit(code if isinstance(code, int) else ExitStatus.SUCCESS)

@@ -86,8 +86,8 @@ def _wait_for(client: BatchClient, batch_id: str) -> Generator[Event, None, None
         yield Snapshot((view,), True)
         try:
             time.sleep(next(delays))
-        except KeyboardInterrupt:
-            raise Interrupted(f"stopped waiting; batch {batch_id} goes on at Groq") from None
+        except KeyboardInterrupt as stop:
+            raise Interrupted(f"stopped waiting; batch {batch_id} goes on at Groq", stop) from None
 
 
 def _results_of(client: BatchClient, dispatcher: Dispatcher, batch_id: str) -> Generator[Event, None, None]:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from adp_cli.cache import cache_dir
-from adp_cli.errors import AdpError, ExitStatus, RunStop, UsageError
+from adp_cli.errors import AdpError, ExitStatus, InputError, RunStop, UsageError
 from adp_cli.files import is_special, refuse_read_only, resolved
 from adp_cli.runs import recipe as run_record
 from adp_cli.runs.recipe import Recipe
@@ -41,14 +41,28 @@ if TYPE_CHECKING:
 log = logging.getLogger("adp")
 
 
+MAX_ID_CHARACTERS = 500
+_ID_KINDS = {bool: "a boolean", float: "a decimal number", list: "a list", dict: "a mapping"}
+
+
 def item_id(document: Any) -> str | int | None:
-    """The id to echo: only a valid one (a string or a 64-bit integer), whatever the item holds."""
+    """The id every line of the item carries (and a Batch API ``custom_id``), or None when it has
+    none. An id is kept exactly or the item is refused (InputError), never dropped from its line:
+    a string of at most ``MAX_ID_CHARACTERS``, or an integer that fits 64 bits (what databases
+    and JSON readers hold as a number; a larger one is given as a string)."""
     value = document.get("id") if isinstance(document, dict) else None
-    if isinstance(value, str) and len(value) <= 500:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if len(value) > MAX_ID_CHARACTERS:
+            raise InputError(f"id is {len(value)} characters long, over the {MAX_ID_CHARACTERS} an id may have")
         return value
-    if type(value) is int and -(2**63) <= value < 2**63:
+    if type(value) is int:
+        if not -(2**63) <= value < 2**63:
+            raise InputError("id is an integer outside 64 bits (-2**63 to 2**63-1): give it as a string")
         return value
-    return None
+    kind = _ID_KINDS.get(type(value), f"a {type(value).__name__}")
+    raise InputError(f"id must be a string or an integer, not {kind}")
 
 
 @dataclass(frozen=True)

@@ -55,9 +55,10 @@ class _Runner:
         self.dispatcher.cancel()
 
     def __call__(self, index: int, document: Any) -> Line:
-        identifier = item_id(document)
+        identifier = None
         kept = self.flags.kept(document) or getattr(document, "kept", None)  # a bad CSV row keeps its columns too
         try:
+            identifier = item_id(document)
             if self._stopped.is_set():
                 raise Cancelled
             item = self.task.parse(document, self.flags)

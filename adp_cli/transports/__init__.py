@@ -8,7 +8,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from adp_cli.errors import UsageError
-from adp_cli.transports.servers import looks_like_openai_root
+from adp_cli.transports.servers import takes_groq_key
 
 if TYPE_CHECKING:
     from adp_cli.transports.base import Connection, Transport
@@ -22,10 +22,11 @@ TRANSPORTS: dict[str, str] = {
 
 def transport_name(name: str | None, connection: Connection) -> str:
     """The provider asked for; when none was, a ``--base-url`` in the ``.../v1`` form every local
-    server documents means an OpenAI-compatible server, anything else Groq."""
+    server documents means an OpenAI-compatible server, anything else Groq: the URLs that the
+    one key rule (``servers.takes_groq_key``) keeps Groq's key from."""
     if name is not None:
         return name.lower()
-    if connection.base_url and looks_like_openai_root(connection.base_url):
+    if connection.base_url and not takes_groq_key(connection.base_url):
         return "openai"
     return "groq"
 

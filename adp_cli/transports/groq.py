@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 from adp_cli.errors import ConfigError
 from adp_cli.transports.base import Connection, Reply, Served
 from adp_cli.transports.sdk import Server, chat, clean_key, list_models, make_client
+from adp_cli.transports.servers import GROQ_KEY_VARIABLE, redact_url, takes_groq_key
 
 if TYPE_CHECKING:
     import groq
 
     from adp_cli.tasks.prepared import Prepared
 
-KEY_VARIABLE = "GROQ_API_KEY"
+KEY_VARIABLE = GROQ_KEY_VARIABLE
 SERVER = Server(
     name="Groq",
     key_hint=f"check {KEY_VARIABLE}",
@@ -61,6 +62,23 @@ def groq_key() -> str:
     return key
 
 
+def groq_base_url(connection: Connection) -> str | None:
+    """The one key rule, for every command that sends ``GROQ_API_KEY`` (chat and the model list
+    with ``--provider groq``, ``--batch-api``, ``adp batch ...``): Groq's key goes to Groq only.
+    The URL it would go to (``--base-url``/``ADP_BASE_URL``, else ``GROQ_BASE_URL``, which the
+    SDK reads itself) must be one that ``transport_name`` takes for Groq; an OpenAI-compatible
+    server's ``.../v1`` root is refused before any request (exit 2)."""
+    url = connection.base_url or os.environ.get("GROQ_BASE_URL", "").strip()
+    if url and not takes_groq_key(url):
+        raise ConfigError(
+            f"{redact_url(url.strip())} is an OpenAI-compatible server (a URL ending in /v1 that is not Groq's): "
+            f"{KEY_VARIABLE} goes only to Groq, so Groq's commands (--provider groq, --batch-api, adp batch) "
+            "do not run there; for that server use --provider openai"
+        )
+    return connection.base_url or None
+
+
 def groq_client(connection: Connection) -> groq.Groq:
-    """A groq SDK client for the Groq API (chat, and the Batch API's files and batches)."""
-    return make_client(connection, groq_key(), base_url=connection.base_url or None)
+    """A groq SDK client for the Groq API (chat, and the Batch API's files and batches), at the
+    URL the key rule allows (``groq_base_url``)."""
+    return make_client(connection, groq_key(), base_url=groq_base_url(connection))

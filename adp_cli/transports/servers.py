@@ -22,8 +22,12 @@ from adp_cli.errors import ConfigError
 if TYPE_CHECKING:
     import httpx
 
+GROQ_KEY_VARIABLE = "GROQ_API_KEY"
+"""Groq's key, which goes to Groq only (``groq.groq_base_url``)."""
 KEY_VARIABLES = ("ADP_API_KEY", "OPENAI_API_KEY")
-"""Checked in this order: adp's own variable wins over one that may be meant for api.openai.com."""
+"""An OpenAI-compatible server's key, checked in this order: adp's own variable wins over one
+that may be meant for api.openai.com."""
+ALL_KEY_VARIABLES = (GROQ_KEY_VARIABLE, *KEY_VARIABLES)
 
 _SDK_PREFIX = b"/openai/v1/"
 _GROQ_HOST = "groq.com"
@@ -71,6 +75,13 @@ def looks_like_openai_root(url: str) -> bool:
     if not host or host == _GROQ_HOST or host.endswith("." + _GROQ_HOST):
         return False
     return parts.path.rstrip("/").endswith("/v1")
+
+
+def takes_groq_key(url: str) -> bool:
+    """The one key rule: ``GROQ_API_KEY`` may go to ``url`` unless it is an OpenAI-compatible
+    server's root, which gets ``ADP_API_KEY``/``OPENAI_API_KEY`` only (``transport_name`` picks
+    the OpenAI-compatible transport for the same URLs, ``groq.groq_base_url`` refuses them)."""
+    return not looks_like_openai_root(url)
 
 
 def _error_fields(body: object) -> tuple[str, str]:

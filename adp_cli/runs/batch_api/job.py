@@ -309,9 +309,9 @@ def _follow(
                 yield JobEnd(totals, output.path, None if ended else path, outstanding, not job.submitted)
                 return
             time.sleep(next(delays))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         raise Interrupted(
-            f"stopped; the batches go on at Groq: rerun the same command or `adp batch wait {output.path}` to collect them"
+            f"stopped; the batches go on at Groq: rerun the same command or `adp batch wait {output.path}` to collect them", stop
         ) from None
 
 

@@ -45,7 +45,9 @@ class Limits:
 
 def custom_id(index: int, item_id: str | int | None) -> str:
     """The item's index, then its id as JSON (``12:"track-012"``, ``5:500``), so the result line
-    maps back to its item, id type included, with no table kept anywhere."""
+    maps back to its item, id type included, with no table kept anywhere. The id is one that
+    ``lines.item_id`` kept (at most 500 characters, or 64 bits): an item whose id it refuses is
+    an error line at submission and is never sent."""
     return str(index) if item_id is None else f"{index}:{json.dumps(item_id, ensure_ascii=False)}"
 
 
@@ -136,8 +138,9 @@ def requests(
     item."""
     pick = Picker(settings, dispatcher)
     for index, document in items:
-        identifier = item_id(document)
+        identifier = None
         try:
+            identifier = item_id(document)
             prepared = prepare(task, task.parse(document, flags), settings)
         except AdpError as error:
             yield error_line(index, identifier, error)
