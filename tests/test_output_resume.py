@@ -86,6 +86,9 @@ def test_another_input_on_the_same_output_is_refused(cli: CliRunner, tmp_path: P
         (["--reasoning", "low"], "--reasoning was not set, now 'low'"),
         (["--mood", "calm"], "--mood was not set, now ['calm']"),
         (["--genre", "Jazz"], "--genre was not set, now 'Jazz'"),
+        (["--check"], "--check was not set, now True"),
+        (["--variants", "2"], "--variants was not set, now 2"),
+        (["--check", "--min-recall", "0.8"], "--check was not set, now True"),
     ],
     ids=lambda value: value[0] if isinstance(value, list) else "",
 )

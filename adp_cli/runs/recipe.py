@@ -46,10 +46,13 @@ class Recipe:
 
     @classmethod
     def of(cls, task: Task, input: str, flags: Flags, settings: Settings, captions: Captioning | None = None) -> Recipe:
-        """``captions``: how captions are checked and chosen (``--check``, ``--variants``), among
-        the flags when it is not the plain one, so a plain run's recipe is what it always was."""
+        """``captions``: how captions are checked and chosen; its options that differ from their
+        defaults (``--check``, ``--variants``) go among the flags, so a plain run's recipe is
+        what it always was."""
         source = input if input == "-" else str(Path(input).resolve())
-        chosen = asdict(flags) | ({} if captions is None or captions.plain else asdict(captions))
+        chosen = asdict(flags)
+        if captions is not None:
+            chosen |= dict(asdict(captions).items() - asdict(type(captions)()).items())
         return cls(task.name, source, _plain(asdict(settings)), _plain(chosen))
 
     def fingerprint(self) -> str:
