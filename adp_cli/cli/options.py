@@ -111,7 +111,7 @@ ReasoningOpt = Annotated[ReasoningLevel | None, typer.Option("--reasoning", case
 PromptsDirOpt = Annotated[Path | None, typer.Option("--prompts-dir", envvar="ADP_PROMPTS_DIR", file_okay=False, metavar="DIR", help="Folder with the three prompt files.")]
 
 # Output.
-JsonOpt = Annotated[bool, typer.Option("--json", help="JSON on stdout (the same as --format json).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="JSON on stdout (the same as --output-format json).")]
 FormatOpt = Annotated[str, typer.Option("--output-format", metavar="NAME", autocompletion=complete_format, help="How answers are written on stdout: text or json (--json is json).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No table on stderr.")]
 DryRunOpt = Annotated[bool, typer.Option("--dry-run", help="Show messages, token count and cost estimate; send nothing.")]
