@@ -198,6 +198,17 @@ def test_groqs_own_prices_beat_the_snapshot(cli: CliRunner, groq: GroqStub) -> N
     assert listed[OSS_20B]["price"]["source"] == "Groq /models" and listed[OSS_20B]["price"]["cached_input"] == 0.5
 
 
+def test_cost_prices_at_groqs_list_once_a_run_has_read_it(cli: CliRunner, groq: GroqStub) -> None:
+    """qwen3.6 is in no price snapshot; Groq's list prices it, and `adp cost` then says so."""
+    before = {row["model"]: row for row in json.loads(run(cli, "cost", "--tokens", "1000000", "--json").stdout)["models"]}
+    assert run(cli, "models", "--live", "--json").exit_code == 0
+    after = {row["model"]: row for row in json.loads(run(cli, "cost", "--tokens", "1000000", "--json").stdout)["models"]}
+
+    assert (before[QWEN]["input_price"], before[QWEN]["cost_usd"]) == (None, None)
+    assert (after[QWEN]["input_price"], after[QWEN]["output_price"], after[QWEN]["cost_usd"]) == (0.6, 3.0, 0.6)
+    assert after[QWEN]["source"] == "Groq /models"
+
+
 def test_a_model_with_no_known_price_is_unknown_not_free(cli: CliRunner, groq: GroqStub) -> None:
     groq.live_models.append("someone/new-model")
 

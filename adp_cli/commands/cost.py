@@ -11,6 +11,8 @@ from adp_cli.accounting import billing, catalog, ledger, prices
 from adp_cli.accounting.tokens import count_tokens
 from adp_cli.documents import MAX_DOCUMENT_BYTES, stdin_bytes
 from adp_cli.errors import InputError, UsageError
+from adp_cli.transports import served_list
+from adp_cli.transports.base import Connection
 
 
 def text_tokens(text: str | None, file: Path | None, tokens: int | None) -> int:
@@ -46,9 +48,10 @@ def _limited(stream: IO[bytes], name: str) -> str:
 
 
 def cost_rows(tokens: int, output_tokens: int, model: str | None) -> list[dict[str, Any]]:
-    """One row per model, cheapest first: prices per 1M tokens and the cost of these tokens. Without
-    ``model``, every text model Groq serves (or may still serve: not the retired ones); a model
-    with no known price is listed last, its price and cost unknown (None)."""
+    """One row per model, cheapest first: prices per 1M tokens and the cost of these tokens, at the
+    prices a run would pay (Groq's own list as last read beats the snapshot). Without ``model``,
+    every text model Groq serves (or may still serve: not the retired ones); a model with no
+    known price is listed last, its price and cost unknown (None)."""
     if model is not None:
         models = [model]
     else:
@@ -57,9 +60,10 @@ def cost_rows(tokens: int, output_tokens: int, model: str | None) -> list[dict[s
             for m in prices.known_model_ids()
             if catalog.category_of(m) is catalog.Category.TEXT and catalog.lifecycle_of(m).status is not catalog.Status.RETIRED
         ]
+    book = served_list.price_book(served_list.remembered(Connection()))
     rows = []
     for name in models:
-        price = prices.price_of(name)
+        price = book.price(name)
         if price is None and name not in prices.known_model_ids():
             raise UsageError(f"no price known for model {name!r}; see `adp models` or set ADP_PRICES_FILE")
         rows.append(

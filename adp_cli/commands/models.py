@@ -11,7 +11,6 @@ from adp_cli.accounting import catalog, prices
 from adp_cli.errors import UsageError
 from adp_cli.transports import open_transport, served_list
 from adp_cli.transports.base import Connection
-from adp_cli.transports.served_list import ServedList
 
 
 @dataclass(frozen=True)
@@ -37,17 +36,9 @@ def model_rows(category: str | None = None, live: Connection | None = None, prov
     if live is not None:
         rows = _live_rows(live, provider)
     else:
-        book = _book(served_list.remembered(Connection()))
+        book = served_list.price_book(served_list.remembered(Connection()))
         rows = [_row(model, None, book) for model in prices.known_model_ids()]
     return [row for row in rows if wanted is None or row["category"] == wanted]
-
-
-def _book(served: ServedList | None) -> prices.PriceBook:
-    """Prices as a run would resolve them, Groq's own list included when known."""
-    book = prices.PriceBook()
-    if served is not None:
-        book.adopt({model.id: price for model in served.models if (price := prices.live_price(model.pricing)) is not None})
-    return book
 
 
 def _live_rows(connection: Connection, provider: str | None) -> list[dict[str, Any]]:
@@ -57,7 +48,7 @@ def _live_rows(connection: Connection, provider: str | None) -> list[dict[str, A
     served = served_list.served(server, connection, refresh=True)
     if not server.groq_catalog:
         return [_server_row(model.id, model.owner) for model in served.models]
-    book = _book(served)
+    book = served_list.price_book(served)
     known = prices.known_model_ids()
     ids = set(served.ids)
     status = {model: "live" if model in ids else "gone" for model in known}

@@ -21,7 +21,7 @@ from adp_cli.accounting import billing
 from adp_cli.accounting.capabilities import reasoning_parameters, token_cap
 from adp_cli.accounting.catalog import Status, lifecycle_of
 from adp_cli.accounting.ledger import Call, Tab
-from adp_cli.accounting.prices import PriceBook, live_price
+from adp_cli.accounting.prices import PriceBook
 from adp_cli.dispatch.logbook import Attempt, ItemRef, RunLog
 from adp_cli.dispatch.pool import Pool
 from adp_cli.dispatch.scheduler import Cancelled, Scheduler, Waiting, send_with
@@ -87,7 +87,7 @@ class Dispatcher:
     def _learn(self, served: ServedList) -> None:
         self._served = served
         self.pool.serve(served.ids)
-        self.prices.adopt({model.id: price for model in served.models if (price := live_price(model.pricing)) is not None})
+        self.prices.adopt(served.prices())
 
     def answer(self, prepared: Prepared, where: ItemRef | None = None) -> Answer:
         """The task's result for one prepared request (``where``: its place in a batch, for the

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from adp_cli.accounting.prices import Price, PriceBook, live_price
 from adp_cli.cache import cache_dir, write_best_effort
 from adp_cli.transports.base import Connection, Served, Transport
 from adp_cli.transports.servers import redact_url
@@ -43,6 +44,18 @@ class ServedList:
 
     def get(self, model: str) -> Served | None:
         return next((entry for entry in self.models if entry.id == model), None)
+
+    def prices(self) -> dict[str, Price]:
+        """What the server says its models cost (Groq's ``pricing``), for a ``PriceBook``."""
+        return {model.id: price for model in self.models if (price := live_price(model.pricing)) is not None}
+
+
+def price_book(served: ServedList | None) -> PriceBook:
+    """Prices as a run resolves them: Groq's own list, when it is known, beats the snapshot."""
+    book = PriceBook()
+    if served is not None:
+        book.adopt(served.prices())
+    return book
 
 
 def served(transport: Transport, connection: Connection, *, refresh: bool = False) -> ServedList:
