@@ -94,7 +94,7 @@ KeepOpt = Annotated[list[str], typer.Option("--keep", metavar="FIELD", help="Cop
 
 # Captions.
 CheckOpt = Annotated[bool, typer.Option("--check", help="Check each caption against its item's tags: recall, missing, invented, tempo.")]
-MinRecallOpt = Annotated[float, typer.Option("--min-recall", min=0.0, max=1.0, help="With --check: the share of tags a caption must mention to pass.")]
+MinRecallOpt = Annotated[float, typer.Option("--min-recall", min=0.0, max=1.0, help="The share of its item's tags a caption must mention to pass the check.")]
 RegenerateOpt = Annotated[int, typer.Option("--regenerate", min=0, max=10, metavar="N", help="Ask again, up to N more times, for a caption that fails --check or repeats another variant.")]
 VariantsOpt = Annotated[int, typer.Option("--variants", "-n", min=1, max=20, metavar="K", help="K distinct captions per item (K requests, each with its own seed).")]
 
