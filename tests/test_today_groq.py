@@ -125,6 +125,7 @@ def test_models_shows_each_models_lifecycle(cli: CliRunner, env: dict[str, str])
         OSS_20B,
     )
     assert (rows[QWEN]["status"], rows[QWEN]["replacement"]) == ("preview", None)
+    assert (rows["playai-tts"]["status"], rows["playai-tts"]["replacement"]) == ("retired", "canopylabs/orpheus-v1-english")
     assert (rows[OSS_120B]["status"], rows[OSS_120B]["random_pool"]) == ("production", True)
     assert not any(row["random_pool"] for row in rows.values() if row["status"] == "retired")
 

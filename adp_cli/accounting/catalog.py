@@ -82,6 +82,9 @@ LIFECYCLE: dict[str, Lifecycle] = {
     GroqModel.LLAMA_4_SCOUT_17B.value: Lifecycle(Status.RETIRED, "2026-07-17", (_OSS_120B, _QWEN36)),
     GroqModel.LLAMA_3_3_70B_VERSATILE.value: Lifecycle(Status.RETIRED, "2026-08-16", (_OSS_120B, _QWEN36)),
     GroqModel.LLAMA_3_1_8B_INSTANT.value: Lifecycle(Status.RETIRED, "2026-08-16", (_OSS_20B,)),
+    # Speech: Canopy Labs' Orpheus voices replaced PlayAI's.
+    GroqModel.PLAYAI_TTS.value: Lifecycle(Status.RETIRED, "2025-12-23", ("canopylabs/orpheus-v1-english",)),
+    GroqModel.PLAYAI_TTS_ARABIC.value: Lifecycle(Status.RETIRED, "2025-12-23", ("canopylabs/orpheus-arabic-saudi",)),
     _QWEN36: Lifecycle(Status.PREVIEW),
 }
 _IN_PRODUCTION = Lifecycle(Status.PRODUCTION)
