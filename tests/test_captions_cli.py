@@ -110,6 +110,15 @@ def test_variants_are_distinct_requests_each_with_its_own_seed(cli: CliRunner, g
     assert shown["attempts"] == 4
 
 
+def test_plain_text_prints_each_variant_on_its_own_line(cli: CliRunner, groq: GroqStub) -> None:
+    scripted(groq, GOOD, INVENTED)
+
+    result = run(cli, "casual", "--genre", "Rock", "-m", MODEL, "-n", "2", "-q")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"{GOOD}\n{INVENTED}\n"
+
+
 def test_variants_that_stay_the_same_are_marked_repeated(cli: CliRunner, env: dict[str, str]) -> None:
     result = run(cli, "structure", str(SAMPLES / "jazz.json"), "--provider", "offline", "-n", "2", "--json", "-q")
 

@@ -21,7 +21,8 @@ class TextFormat:
     name = "text"
 
     def answer(self, result: Answer) -> None:
-        out(str(result.answer))
+        for text in result.shown:
+            out(text)
 
     def record(self, line: Line) -> None:
         out(encode(line))

@@ -64,6 +64,11 @@ class Answer(Usage):
     def answer(self) -> Any:
         return getattr(self, self.ANSWER_FIELD)
 
+    @property
+    def shown(self) -> list[str]:
+        """The answer as plain text prints it, a line each."""
+        return [str(self.answer)]
+
     def to_json(self) -> dict[str, Any]:
         """The answer first, then the usage: the shape of ``--json`` and of every batch line."""
         return {self.ANSWER_FIELD: self.answer, **self.usage_fields()}
@@ -96,6 +101,11 @@ class CheckedResult(GenerationResult):
     check: dict[str, Any] | None = None
     variants: list[dict[str, Any]] | None = None
     attempts: int | None = None
+
+    @property
+    def shown(self) -> list[str]:
+        """Every caption of ``--variants``, first to last, as the phrase alone would be."""
+        return [str(variant["phrase"]) for variant in self.variants] if self.variants else super().shown
 
     def to_json(self) -> dict[str, Any]:
         extras = {name: value for name in ("check", "variants", "attempts") if (value := getattr(self, name)) is not None}
