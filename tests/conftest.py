@@ -34,6 +34,15 @@ def token_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             os.environ[name] = value
 
 
+@pytest.fixture(autouse=True)
+def _no_remembered_model_list(token_cache: Path) -> None:
+    """Groq's list is remembered per API root for a day, and a new stub may get the port an
+    earlier test's stub had: each test starts with no list remembered (tests that remember one
+    do it themselves)."""
+    for remembered in token_cache.glob("groq-models-*.json"):
+        remembered.unlink()
+
+
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, token_cache: Path) -> dict[str, str]:
     """A clean environment: no real key or provider, no forced terminal, a private ledger, log,

@@ -783,7 +783,7 @@ def test_an_endless_list_always_has_a_next_page(stub: GroqStub, client: Groq, cl
 # Scale
 
 
-def test_a_100000_line_batch_uploads_completes_and_streams_back_in_seconds(
+def test_a_100000_line_batch_uploads_completes_and_streams_back_whole(
     stub: GroqStub, client: Groq
 ) -> None:
     count = 100_000
@@ -792,8 +792,6 @@ def test_a_100000_line_batch_uploads_completes_and_streams_back_in_seconds(
     )
     template = json.dumps(request_line(0)).replace('"0:trk-000"', '"{}"')
     data = "".join(template.replace('"{}"', f'"{n}:trk"') + "\n" for n in range(count)).encode()
-    started = time.perf_counter()
-
     upload = client.files.create(file=("big.jsonl", io.BytesIO(data)), purpose="batch")
     assert upload.id is not None
     batch_id = client.batches.create(input_file_id=upload.id, endpoint=ENDPOINT, completion_window="24h").id
@@ -806,7 +804,6 @@ def test_a_100000_line_batch_uploads_completes_and_streams_back_in_seconds(
     with client.files.with_streaming_response.content(batch.output_file_id) as response:
         for line in response.iter_lines():
             seen += bool(line)
-    elapsed = time.perf_counter() - started
 
+    # How fast is bench/batch_api.py's to say, in ratios: a time bound here would fail on a busy machine.
     assert batch.status == "completed" and seen == count == api.counters.lines_uploaded
-    assert elapsed < 20, f"100,000 lines took {elapsed:.1f} s"

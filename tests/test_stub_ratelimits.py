@@ -163,7 +163,8 @@ def test_buckets_refill_continuously_over_the_window(stub: GroqStub, clock: Manu
 
 
 def test_waiting_the_named_time_on_a_compressed_clock_is_enough(stub: GroqStub) -> None:
-    limiter = RateLimiter(minute=3.0).attach(stub)  # 10 requests per second after the burst
+    # 2.5 requests per second after the burst: even a loaded machine sends the 30 of the burst faster
+    limiter = RateLimiter(minute=12.0).attach(stub)
     client = client_for(stub)
     statuses: list[int] = []
     while statuses.count(200) < 36:
