@@ -266,6 +266,14 @@ def test_prices_file_overrides_and_adds(prices_file) -> None:  # type: ignore[no
     assert prices.price_of("allam-2-7b").source.startswith("guide")  # type: ignore[union-attr]
 
 
+def test_prices_file_can_price_cached_input(prices_file) -> None:  # type: ignore[no-untyped-def]
+    prices_file("openai/gpt-oss-20b:\n  input: 0.1\n  output: 0.4\n  cached_input: 0.02\n")
+
+    assert prices.price_of("openai/gpt-oss-20b") == prices.Price(0.1, 0.4, "1M tokens", "ADP_PRICES_FILE", cached_input=0.02)
+    # 1M prompt tokens, 600,000 of them cached, and 1M completion tokens
+    assert PriceBook().cost("openai/gpt-oss-20b", 1_000_000, 1_000_000, cached_tokens=600_000) == pytest.approx(0.04 + 0.012 + 0.4)
+
+
 def test_without_prices_file_nothing_is_added(env: dict[str, str]) -> None:
     assert prices.known_model_ids() == ALL_IDS
 
@@ -279,8 +287,9 @@ def test_without_prices_file_nothing_is_added(env: dict[str, str]) -> None:
         "llama-3.1-8b-instant: -1\n",
         "llama-3.1-8b-instant: [1, 2\n",
         "llama-3.1-8b-instant:\n  unit: audio hour\n",
+        "llama-3.1-8b-instant:\n  input: 1\n  cached_input: -1\n",
     ],
-    ids=["list", "word", "bad-input", "negative", "bad-yaml", "no-price"],
+    ids=["list", "word", "bad-input", "negative", "bad-yaml", "no-price", "negative-cached"],
 )
 def test_bad_prices_file_is_a_config_error(prices_file, text: str) -> None:  # type: ignore[no-untyped-def]
     path = prices_file(text)

@@ -88,7 +88,8 @@ def _genai_price(model: str) -> Price | None:
 
 @cache
 def _override_prices(path: str | None) -> dict[str, Price]:
-    """Prices from ``ADP_PRICES_FILE``: ``{model: {input, output, unit?, batch?}}`` or ``{model: flat}``.
+    """Prices from ``ADP_PRICES_FILE``: ``{model: {input, output, cached_input?, unit?, batch?}}``
+    or ``{model: flat}``.
 
     Read like an input document: a regular file of at most ``MAX_DOCUMENT_BYTES`` (a FIFO
     would hang the read, ``/dev/zero`` would never end). A price is at most ``MAX_PRICE_USD``
@@ -124,19 +125,21 @@ def _override_prices(path: str | None) -> dict[str, Price]:
                 if not isinstance(unit, str):
                     raise TypeError("the unit is not text")
                 batch = float(entry.get("batch", BATCH_PRICE_FACTOR))
+                cached = None if entry.get("cached_input") is None else float(entry["cached_input"])
             else:
                 paid_in = paid_out = float(entry)
                 unit = TOKENS
                 batch = BATCH_PRICE_FACTOR
+                cached = None
         except (TypeError, ValueError):
             raise ConfigError(f"ADP_PRICES_FILE {path}: bad price for {quote(model, 80)}: {quote(entry, 80)}") from None
-        if not all(math.isfinite(value) and 0 <= value <= MAX_PRICE_USD for value in (paid_in, paid_out)):
+        if not all(math.isfinite(value) and 0 <= value <= MAX_PRICE_USD for value in (paid_in, paid_out, cached or 0.0)):
             raise ConfigError(
                 f"ADP_PRICES_FILE {path}: price for {quote(model, 80)} must be a finite amount from 0 to {MAX_PRICE_USD:.0f} USD per {unit}"
             )
         if not (math.isfinite(batch) and 0 <= batch <= 1):
             raise ConfigError(f"ADP_PRICES_FILE {path}: batch factor for {quote(model, 80)} must be a finite amount from 0 to 1 (a share of the price)")
-        overrides[str(model)] = Price(paid_in, paid_out, unit, "ADP_PRICES_FILE", batch)
+        overrides[str(model)] = Price(paid_in, paid_out, unit, "ADP_PRICES_FILE", batch, cached)
     return overrides
 
 
