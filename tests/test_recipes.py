@@ -1,6 +1,6 @@
-"""The README's recipes hold: a new task and a new transport are added from this test folder
-alone (a module each, plus one registry entry each) and work through the real CLI, one-shot and
-batch, with the shared dispatcher, prices and ledger."""
+"""The README's recipes hold: a new task, a new transport and a new output format are added from
+this test folder alone (a module each, plus one registry entry each) and work through the real
+CLI, one-shot and batch, with the shared dispatcher, prices and ledger."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adp_cli.cli import program
+from adp_cli.output.formats import FORMATS
 from adp_cli.tasks import registry
 from adp_cli.transports import TRANSPORTS
 from tests.support import toy_task
@@ -76,3 +77,21 @@ def test_a_new_task_on_a_new_transport_streams_a_batch(cli: CliRunner, env: dict
     genres = [item["genre"]["primary"] if isinstance(item["genre"], dict) else item["genre"] for item in items]
     assert [line["phrase"] for line in lines] == [f"NAME THE GENRE IN ONE WORD: {genre.upper()}" for genre in genres]
     assert {line["model"] for line in lines} == {"upper-1"}  # the random pick comes from the server's list
+
+
+@pytest.fixture
+def toy_format_registered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(FORMATS, "csv", "tests.support.toy_format:CsvFormat")
+
+
+@pytest.mark.usefixtures("toy_format_registered")
+def test_a_new_output_format_writes_listings_and_answers(cli: CliRunner, env: dict[str, str]) -> None:
+    listed = run(cli, "cost", "--tokens", "1000000", "-m", "openai/gpt-oss-20b", "--output-format", "csv")
+    answered = run(cli, "bpm", "--phrase", "a fast techno track", "--genre", "Electronic", "--provider", "offline", "--output-format", "csv", "-q")
+
+    assert listed.exit_code == 0, listed.stderr
+    assert listed.stdout == (
+        "model,tokens,output_tokens,input_price,output_price,unit,cost_usd,source\n"
+        "openai/gpt-oss-20b,1000000,0,0.075,0.3,1M tokens,0.075,genai-prices 0.2.3\n"
+    )
+    assert (answered.exit_code, answered.stdout) == (0, "125\n")

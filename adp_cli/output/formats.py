@@ -1,7 +1,7 @@
 """How answers are written on stdout: ``text`` (a phrase, a number, a table or tab-separated
 lines) or ``json`` (documents). Every presenter writes through its view's ``Format``, so an
-output format is one module implementing it plus one entry in ``FORMATS`` (``--format NAME``;
-``--json`` is ``--format json``). The registry names each format by where it lives, so the CLI
+output format is one module implementing it plus one entry in ``FORMATS`` (``--output-format NAME``;
+``--json`` is ``--output-format json``). The registry names each format by where it lives, so the CLI
 can offer the names without importing anything."""
 
 from __future__ import annotations
