@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 from tests.support.cli import TEST_KEY, run_adp
 from tests.support.groqstub import GroqStub
 
+pytest_plugins = ["tests.support.batchfixtures"]  # the Batch API test files' shared fixtures
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 

@@ -56,32 +56,6 @@ from tests.support.items import file_lines, json_lines, wizard_items, write_json
 BPM_MODEL = "openai/gpt-oss-120b"
 
 
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def api(groq: GroqStub, clock: ManualClock) -> BatchAPI:
-    return BatchAPI(groq, timings=STEPS, clock=clock)
-
-
-@pytest.fixture
-def sdk(groq: GroqStub) -> Groq:
-    """The real SDK, to look at what adp left at Groq."""
-    return Groq(api_key=TEST_KEY, base_url=groq.base_url, max_retries=0)
-
-
-@pytest.fixture
-def source(tmp_path: Path) -> Path:
-    return write_jsonl(tmp_path / "items.jsonl", wizard_items(COUNT))
-
-
-@pytest.fixture
-def output(tmp_path: Path) -> Path:
-    return tmp_path / "out.jsonl"
-
-
 def adp_in_process(cli: CliRunner, *args: str) -> Result:
     return run(cli, *args)
 

@@ -15,7 +15,6 @@ from tests.support.batchapi import BatchAPI, ManualClock
 from tests.support.batchjobs import (
     COUNT,
     MODEL,
-    STEPS,
     assert_complete,
     job_args,
     ledger_today,
@@ -23,30 +22,9 @@ from tests.support.batchjobs import (
     state_of,
 )
 from tests.support.cli import one_line, run
-from tests.support.groqstub import GroqStub
-from tests.support.items import file_lines, json_lines, wizard_items, write_jsonl
+from tests.support.items import file_lines, json_lines
 
 CORRUPT = '{"version": 1, "days": {"2026-01-0'
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def api(groq: GroqStub, clock: ManualClock) -> BatchAPI:
-    return BatchAPI(groq, timings=STEPS, clock=clock)
-
-
-@pytest.fixture
-def source(tmp_path: Path) -> Path:
-    return write_jsonl(tmp_path / "items.jsonl", wizard_items(COUNT))
-
-
-@pytest.fixture
-def output(tmp_path: Path) -> Path:
-    return tmp_path / "out.jsonl"
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from tests.support.batchjobs import (
 )
 from tests.support.cli import run
 from tests.support.groqstub import GroqStub, Reply, chat_body
-from tests.support.items import file_lines, json_lines, wizard_items, write_jsonl
+from tests.support.items import file_lines, json_lines
 
 DAMAGED = 3  # the item whose result line is scripted
 
@@ -96,26 +96,11 @@ CASES: dict[str, tuple[Reply | RawLine, tuple[str, str] | None, tuple[int, int, 
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
 def api(groq: GroqStub, clock: ManualClock) -> BatchAPI:
     # No cached share: every trusted line then costs the same, whichever line met an empty cache.
     assert groq.today is not None
     groq.today.cached_tokens = 0
     return BatchAPI(groq, timings=STEPS, clock=clock)
-
-
-@pytest.fixture
-def source(tmp_path: Path) -> Path:
-    return write_jsonl(tmp_path / "items.jsonl", wizard_items(COUNT))
-
-
-@pytest.fixture
-def output(tmp_path: Path) -> Path:
-    return tmp_path / "out.jsonl"
 
 
 @pytest.mark.parametrize("scripted, error, tokens", CASES.values(), ids=CASES.keys())

@@ -25,34 +25,9 @@ from tests.support.batchjobs import (
     job_args,
     state_of,
 )
-from tests.support.cli import TEST_KEY, one_line, run
+from tests.support.cli import one_line, run
 from tests.support.groqstub import GroqStub, Reply
 from tests.support.items import json_lines, wizard_items, write_jsonl
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def api(groq: GroqStub, clock: ManualClock) -> BatchAPI:
-    return BatchAPI(groq, timings=STEPS, clock=clock)
-
-
-@pytest.fixture
-def sdk(groq: GroqStub) -> Groq:
-    return Groq(api_key=TEST_KEY, base_url=groq.base_url, max_retries=0)
-
-
-@pytest.fixture
-def source(tmp_path: Path) -> Path:
-    return write_jsonl(tmp_path / "items.jsonl", wizard_items(COUNT))
-
-
-@pytest.fixture
-def output(tmp_path: Path) -> Path:
-    return tmp_path / "out.jsonl"
 
 
 def batch_files(sdk: Groq) -> list[str]:

@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from tests.support.batchapi import BatchAPI, ManualClock
 from tests.support.batchjobs import (
     COUNT,
-    STEPS,
     assert_complete,
     job_args,
     ledger_today,
@@ -22,20 +21,9 @@ from tests.support.batchjobs import (
     state_of,
 )
 from tests.support.cli import one_line, run
-from tests.support.groqstub import GroqStub
 from tests.support.items import file_lines, json_lines, wizard_items, write_jsonl
 
 NOT_OURS = '{"index": 0, "phrase": "a line of another job"}\n'
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def api(groq: GroqStub, clock: ManualClock) -> BatchAPI:
-    return BatchAPI(groq, timings=STEPS, clock=clock)
 
 
 @pytest.fixture

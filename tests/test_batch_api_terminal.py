@@ -18,21 +18,10 @@ from tests.support.batchapi import BatchAPI, BatchScript, ManualClock, validatio
 from tests.support.batchjobs import COUNT, FAST, STEPS, adp_process, job_args, state_of
 from tests.support.cli import run
 from tests.support.groqstub import GroqStub, Recorded, Reply
-from tests.support.items import wizard_items, write_jsonl
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J\u202e"  # retitle the window, clear the screen, reverse the line
 SHOWN = "\\x1b]0;pwned\\x07\\x1b[2J\\u202e"
 COLOUR = re.compile(r"\x1b\[[0-9;]*m")
-
-
-@pytest.fixture
-def source(tmp_path: Path) -> Path:
-    return write_jsonl(tmp_path / "items.jsonl", wizard_items(COUNT))
-
-
-@pytest.fixture
-def output(tmp_path: Path) -> Path:
-    return tmp_path / "out.jsonl"
 
 
 @pytest.fixture

@@ -35,19 +35,9 @@ from tests.support.batchjobs import (
 )
 from tests.support.cli import one_line, run
 from tests.support.groqstub import GroqStub, Recorded, Reply
-from tests.support.items import file_lines, json_lines, wizard_items, write_jsonl
+from tests.support.items import file_lines, json_lines
 
 BUSY = "another adp run is writing to it"
-
-
-@pytest.fixture
-def source(tmp_path: Path) -> Path:
-    return write_jsonl(tmp_path / "items.jsonl", wizard_items(COUNT))
-
-
-@pytest.fixture
-def output(tmp_path: Path) -> Path:
-    return tmp_path / "out.jsonl"
 
 
 class OtherRun:
