@@ -106,13 +106,19 @@ def item_tags(item: WizardData) -> list[tuple[str, str, frozenset[str]]]:
     return tags
 
 
-def _tag_values(item: WizardData) -> list[str]:
+def _described(item: WizardData) -> list[str]:
+    """The genre, sub-genres, moods, energy and texture words: tags and item words alike."""
     values: list[str] = []
     if item.genre is not None:
         values.append(item.genre.primary)
         values += item.genre.secondary or ()
     for group in (item.mood, item.energy, item.texture):
         values += group or ()
+    return values
+
+
+def _tag_values(item: WizardData) -> list[str]:
+    values = _described(item)
     values += [instrument.instrument for instrument in item.instrumentation or () if says_something(instrument.role)]
     vocals = item.vocals
     if vocals is not None and vocals.presence.strip().lower() not in NO_VOCALS:
@@ -303,12 +309,7 @@ def value_keys(value: str) -> frozenset[str]:
 def _item_values(item: WizardData) -> list[str]:
     """Every word the item uses, roles and descriptors included (the templates and a model may
     say "bass" for a synth in the bass role), and "vocals" when someone sings."""
-    values: list[str] = []
-    if item.genre is not None:
-        values.append(item.genre.primary)
-        values += item.genre.secondary or ()
-    for group in (item.mood, item.energy, item.texture):
-        values += group or ()
+    values = _described(item)
     for instrument in item.instrumentation or ():
         values += (instrument.instrument, instrument.role, *(instrument.descriptors or ()))
     vocals = item.vocals
