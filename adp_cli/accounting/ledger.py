@@ -35,6 +35,7 @@ from adp_cli.accounting.ledger_checks import (
 )
 from adp_cli.errors import BudgetExceededError, ConfigError
 from adp_cli.files import is_special, replace_atomically, resolved
+from adp_cli.group_writer import GroupWriter, Receipt
 
 log = logging.getLogger("adp")
 
@@ -292,9 +293,11 @@ class Tab:
     """One run's spending: the budget is checked against today's ledger total, read once when the
     run opens the ledger, plus what this run has spent and has in flight since.
 
-    Calls are recorded by group commit: a worker that finds no write in progress writes every
-    row waiting at that moment in one locked rewrite, and ``add`` returns only once its own row
-    is on disk, so a result is never shown before its cost is in the ledger.
+    Calls are recorded by group commit: a writer thread writes every row waiting at that moment
+    in one locked rewrite. ``submit`` hands a call to it and returns a receipt whose ``result()``
+    returns once the row is on disk (the worker finishes its reply meanwhile); ``add`` waits
+    for it at once. Either way a result is never shown before its cost is in the ledger. A row whose
+    write failed (its caller got the error) goes into the next write.
     """
 
     def __init__(self, server: str | None = None) -> None:
@@ -310,13 +313,10 @@ class Tab:
                 LEDGER_ENV,
             )
         self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
         self._settled = threading.Condition(self._lock)
-        self._pending: list[Call] = []
-        self._queued = self._committed = 0
-        self._writing = False
         self._reserved = 0.0
         self._in_flight = 0
+        self._writer: GroupWriter[Call, None] = GroupWriter(_write_rows, name="adp-ledger", keep_failed=True)
 
     @contextmanager
     def reserve(self, estimate: float) -> Iterator[None]:
@@ -349,36 +349,26 @@ class Tab:
                 self._settled.notify_all()
 
     def add(self, call: Call) -> None:
-        """Record one call; returns only once it is in the ledger file. A row the ledger refuses
-        fails this call alone: queued, it would fail every write after it."""
+        """Record one call; returns only once it is in the ledger file."""
+        self.submit(call).result()
+
+    def submit(self, call: Call) -> Receipt[None]:
+        """Record one call: it counts against the budget at once, and the receipt's ``result()``
+        returns once it is in the ledger file (or raises the write's ConfigError). A row the
+        ledger refuses fails here, alone: queued, it would fail every write after it."""
         check_call(call)
         call = replace(call, server=self._server)
-        with self._changed:
+        with self._lock:
             self._spent += call.cost_usd
-            self._pending.append(call)
-            self._queued += 1
-            ticket = self._queued
-            while self._committed < ticket:
-                if self._writing:
-                    self._changed.wait()
-                else:
-                    self._write_pending()
+        return self._writer.submit(call)
 
-    def _write_pending(self) -> None:
-        """Write every waiting row (called holding the lock, which it drops during the write);
-        rows that fail to be written go back to the queue for the next writer."""
-        rows, self._pending, upto = self._pending, [], self._queued
-        self._writing = True
-        self._lock.release()
-        written = False
-        try:
-            record(rows)
-            written = True
-        finally:
-            self._lock.acquire()
-            self._writing = False
-            if written:
-                self._committed = upto
-            else:
-                self._pending[:0] = rows
-            self._changed.notify_all()
+    def close(self) -> None:
+        """The run is over: the writer thread ends (every call waited for is written already)."""
+        self._writer.close()
+
+
+def _write_rows(calls: list[Call]) -> list[None]:
+    """The writer thread's write: one locked rewrite for every waiting call (``record`` is
+    looked up at each write, so a test can count the writes)."""
+    record(calls)
+    return [None] * len(calls)

@@ -31,6 +31,7 @@ from adp_cli.tasks.results import Answer, Usage
 from adp_cli.transports import served_list
 
 if TYPE_CHECKING:
+    from adp_cli.group_writer import Receipt
     from adp_cli.history import Logged
     from adp_cli.tasks.prepared import Prepared
     from adp_cli.tasks.settings import Settings
@@ -76,8 +77,11 @@ class Dispatcher:
         self._started = True
 
     def close(self) -> None:
-        """The run is over: the log is closed (its last entries are on disk already)."""
+        """The run is over: the log and the ledger's writer are closed (what they were handed is
+        on disk already)."""
         self.log.close()
+        if self._tab is not None:
+            self._tab.close()
 
     def use_remembered_list(self) -> None:
         """What a dry run knows without asking: the server's list as last read, if ever."""
@@ -92,7 +96,10 @@ class Dispatcher:
     def answer(self, prepared: Prepared, where: ItemRef | None = None) -> Answer:
         """The task's result for one prepared request (``where``: its place in a batch, for the
         log); failures are AdpErrors. Every request made is in the ledger and the log before its
-        result is returned."""
+        result is returned: its cost goes to the ledger's writer as soon as the reply is in, and
+        once it is written (the reply is finished meanwhile) the entry goes to the log; the items
+        whose costs one ledger write took reach the log about together and tend to share a commit.
+        A ledger that cannot be written is the item's error, in its line and in its log entry."""
         if not self._started:
             raise RuntimeError("start() the dispatcher before answer()")
         self._stopped()
@@ -101,12 +108,13 @@ class Dispatcher:
             return self._from_log(prepared, hit, where, key)
         attempt = Attempt()
         usage: Usage | None = None
+        billed: list[Receipt[None]] = []
         try:
             with self._reserved(prepared):
-                usage = self._call(prepared, attempt)
+                usage = self._call(prepared, attempt, billed)
                 if _cut_off(attempt.reply):
                     log.warning("the reply of %s was cut off at max_tokens with nothing in it; sending it once more with more room", usage.model)
-                    usage = usage.plus(self._call(prepared, attempt, model=usage.model, retry=True))
+                    usage = usage.plus(self._call(prepared, attempt, billed, model=usage.model, retry=True))
                     if _cut_off(attempt.reply):
                         raise BadReplyError(
                             f"{usage.model} was cut off by max_tokens twice ({attempt.reply.completion_tokens if attempt.reply else 0} tokens, "
@@ -115,9 +123,11 @@ class Dispatcher:
                         )
             assert attempt.reply is not None
             answer = self.finish(prepared.task, attempt.reply, usage)
+            _in_ledger(billed)
         except AdpError as error:
             if attempt.body is not None:  # a request went out: it is logged, failed or not
                 self._record(prepared, attempt, where, key, usage=usage, error=error)
+            _in_ledger(billed)  # a failed item's paid calls are in the ledger before its line too
             raise
         self._record(prepared, attempt, where, key, answer=answer, usage=usage)
         return answer
@@ -193,14 +203,14 @@ class Dispatcher:
     def waiting(self) -> list[Waiting]:
         return self.scheduler.waiting()
 
-    def _call(self, prepared: Prepared, attempt: Attempt, *, model: str | None = None, retry: bool = False) -> Usage:
-        """One request, sent and recorded: every answered call is in the ledger before its result
-        is shown."""
+    def _call(self, prepared: Prepared, attempt: Attempt, billed: list[Receipt[None]], *, model: str | None = None, retry: bool = False) -> Usage:
+        """One request, sent, and its cost handed to the ledger (its receipt added to ``billed``):
+        every answered call is in the ledger before its result is shown."""
         reply = self._send(prepared, attempt, model=model, retry=retry)
         attempt.reply = reply
         usage = self.usage(reply)
         if self._tab is not None:
-            self._tab.add(Call(usage.model, usage.prompt_tokens, usage.completion_tokens, usage.cost_usd or 0.0))
+            billed.append(self._tab.submit(Call(usage.model, usage.prompt_tokens, usage.completion_tokens, usage.cost_usd or 0.0)))
         return usage
 
     def _reserved(self, prepared: Prepared) -> AbstractContextManager[None]:
@@ -275,6 +285,19 @@ class Dispatcher:
         """Raise the run's stop, if one came: every item's line then says why and how to resume."""
         if self._stop is not None:
             raise SpendLimitReached(str(self._stop))
+
+
+def _in_ledger(billed: list[Receipt[None]]) -> None:
+    """Wait until every call in ``billed`` is in the ledger; a write that failed raises its
+    ConfigError (after the wait for the others, so none is left unwritten behind it)."""
+    failure: ConfigError | None = None
+    for receipt in billed:
+        try:
+            receipt.result()
+        except ConfigError as error:
+            failure = failure or error
+    if failure is not None:
+        raise failure
 
 
 def _cut_off(reply: Reply | None) -> bool:

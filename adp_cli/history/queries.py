@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
 from adp_cli.errors import UsageError
@@ -17,8 +18,11 @@ COLUMNS = (
     "prompt_tokens", "cached_tokens", "completion_tokens", "reasoning_tokens", "cost_usd", "latency_ms",
     "error_type", "error_message", "run_id", "item_index", "item_id", "cache_key", "cached",
 )  # fmt: skip
-INSERT_ENTRY = f"INSERT INTO entries ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-INSERT_WORDS = "INSERT INTO entries_fts (rowid, input, prompt, reply) VALUES (?, ?, ?, ?)"
+# A group commit writes its rows with a few multi-row statements rather than two per row: each
+# statement gives up the GIL and must win it back from the busy workers, while the rest of the
+# group waits. Rows per statement stay within SQLite's oldest limit of 999 bound parameters.
+ROWS_PER_INSERT = 999 // (1 + len(COLUMNS))
+LAST_ID = "SELECT max(id) FROM entries"
 DEFAULT_LIMIT = 20  # adp logs without -n
 _SELECT = f"SELECT {', '.join('entries.' + name for name in ('id', *COLUMNS))}"
 SELECT_ENTRY = f"{_SELECT} FROM entries"
@@ -31,6 +35,19 @@ _SPEND = (
 _JSON_FIELDS = ("item", "messages", "params", "result")
 
 
+@cache
+def insert_entries(count: int) -> str:
+    """The INSERT of ``count`` entries, each row its id then the ``row()`` values."""
+    one = f"({', '.join('?' * (1 + len(COLUMNS)))})"
+    return f"INSERT INTO entries (id, {', '.join(COLUMNS)}) VALUES {', '.join([one] * count)}"
+
+
+@cache
+def insert_words(count: int) -> str:
+    """The INSERT of ``count`` rows of the word index, each its entry's id then ``words()``."""
+    return f"INSERT INTO entries_fts (rowid, input, prompt, reply) VALUES {', '.join(['(?, ?, ?, ?)'] * count)}"
+
+
 def _json(value: Any) -> str:
     """Compact JSON; ``default=str`` so an odd value in an item (a date from YAML) never makes a
     log write fail."""
@@ -38,7 +55,7 @@ def _json(value: Any) -> str:
 
 
 def row(entry: Entry) -> tuple[Any, ...]:
-    """The values of INSERT_ENTRY, in COLUMNS order."""
+    """The values of an entry's row, in COLUMNS order."""
     values = {name: getattr(entry, name) for name in COLUMNS if hasattr(entry, name)}
     values.update({name: _json(getattr(entry, name)) for name in _JSON_FIELDS})
     values["result"] = None if entry.result is None else values["result"]

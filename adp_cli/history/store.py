@@ -4,8 +4,8 @@ Threads: one connection per store, shared by the store's threads under a lock, r
 connection per thread. SQLite lets one writer at a time into a database anyway, so per-thread
 connections would only turn a queue into busy-waiting between them; one connection also makes
 group commit possible: ``record`` from 16 threads at once writes the rows waiting at that moment
-in one transaction. Reads (``lookup``, queries) take the same lock; each takes a fraction of a
-millisecond.
+in one transaction (``group_writer.GroupCommit``). Reads (``lookup``, queries) take the same
+lock; each takes a fraction of a millisecond.
 
 Processes: WAL mode lets readers and a writer work at once; writers take turns, waiting up to
 ``BUSY_TIMEOUT_S`` (a write transaction starts with BEGIN IMMEDIATE, so that wait is SQLite's
@@ -26,27 +26,16 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 from adp_cli.errors import LogError
+from adp_cli.group_writer import GroupCommit
 from adp_cli.history import queries
 from adp_cli.history.records import Entry, Logged, ModelCost, redacted
 from adp_cli.history.schema import connect, database_error
-
-
-@dataclass
-class _Pending:
-    """An entry's rows waiting for the group commit, and how its commit went."""
-
-    row: tuple[Any, ...]
-    words: tuple[str, str, str]
-    done: bool = False
-    id: int | None = None
-    error: LogError | None = None
 
 
 class LogStore:
@@ -56,9 +45,7 @@ class LogStore:
         self.path = path
         self._connection = connect(path)
         self._db = threading.Lock()  # one transaction at a time on the connection
-        self._queue = threading.Condition()
-        self._pending: list[_Pending] = []
-        self._writing = False
+        self._commits: GroupCommit[tuple[tuple[Any, ...], tuple[str, str, str]], int] = GroupCommit(self._commit, name="adp-log")
 
     def __enter__(self) -> Self:
         return self
@@ -73,52 +60,31 @@ class LogStore:
     def record(self, entry: Entry) -> int:
         """Write ``entry`` (redacted first) and return its id once it is committed.
 
-        Group commit: the first thread to find no write going on writes every entry queued at
-        that moment in one transaction; the others wait for it. Raises LogError when the write
-        failed; nothing of that entry is in the log then."""
+        Group commit: the first thread to find no write going on writes every entry waiting at
+        that moment in one transaction; the others wait for theirs. Raises LogError when the
+        write failed; nothing of that entry is in the log then."""
         clean = redacted(entry)
         try:
-            slot = _Pending(queries.row(clean), queries.words(clean))
+            row, words = queries.row(clean), queries.words(clean)
         except ValueError as err:  # a value JSON cannot write, such as an integer of 5,000 digits
             raise LogError(f"log database {self.path}: this entry cannot be written ({err})") from None
-        with self._queue:
-            self._pending.append(slot)
-            while self._writing and not slot.done:
-                self._queue.wait()
-            if not slot.done:
-                self._writing = True
-                batch, self._pending = self._pending, []
-        if not slot.done:
-            self._commit(batch)
-        if slot.error is not None:
-            raise slot.error
-        assert slot.id is not None
-        return slot.id
+        return self._commits.add((row, words))
 
-    def _commit(self, batch: list[_Pending]) -> None:
-        """Write ``batch`` in one transaction and hand each waiting thread its outcome, also when
-        the write was cut short (the waiting threads must never hang)."""
-        ids: list[int] = []
-        error: LogError | None = None
-        committed = False
-        try:
-            with self._transaction() as connection:
-                for slot in batch:
-                    cursor = connection.execute(queries.INSERT_ENTRY, slot.row)
-                    assert cursor.lastrowid is not None
-                    connection.execute(queries.INSERT_WORDS, (cursor.lastrowid, *slot.words))
-                    ids.append(cursor.lastrowid)
-            committed = True
-        except LogError as err:
-            error = err
-        finally:
-            if not committed and error is None:
-                error = LogError(f"log database {self.path}: the write was interrupted; nothing of it was kept")
-            with self._queue:
-                for index, slot in enumerate(batch):
-                    slot.id, slot.error, slot.done = (ids[index], None, True) if committed else (None, error, True)
-                self._writing = False
-                self._queue.notify_all()
+    def _commit(self, batch: list[tuple[tuple[Any, ...], tuple[str, str, str]]]) -> list[int]:
+        """Write ``batch`` (each entry's row and words) in one transaction; the new ids.
+
+        The ids are given, not left to SQLite: the write lock is held from BEGIN IMMEDIATE, so
+        the rows take the ids after the newest one, as SQLite would give them, and the word
+        index gets the same ids without a statement per row to ask for them."""
+        with self._transaction() as connection:
+            (newest,) = connection.execute(queries.LAST_ID).fetchone()
+            first = (newest or 0) + 1
+            for start in range(0, len(batch), queries.ROWS_PER_INSERT):
+                chunk = batch[start : start + queries.ROWS_PER_INSERT]
+                ids = range(first + start, first + start + len(chunk))
+                connection.execute(queries.insert_entries(len(chunk)), [value for id_, (row, _) in zip(ids, chunk) for value in (id_, *row)])
+                connection.execute(queries.insert_words(len(chunk)), [value for id_, (_, words) in zip(ids, chunk) for value in (id_, *words)])
+        return list(range(first, first + len(batch)))
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

@@ -39,6 +39,7 @@ MODEL_GONE = frozenset({"model_not_found", "model_decommissioned"})
 SPENT = frozenset({"blocked_api_access", "insufficient_quota"})
 _API_KEY = re.compile(r"[!-~]+")  # printable ASCII without spaces: what a key and a header hold
 Hooks = dict[str, list[Callable[..., Any]]]
+CHAT_PATH = "/openai/v1/chat/completions"  # where the SDK's chat.completions.create posts
 
 
 @dataclass(frozen=True)
@@ -107,14 +108,20 @@ def make_client(
 
 
 def chat(client: groq.Groq, server: Server, body: dict[str, Any]) -> Reply:
-    """One chat completion of ``body``; failures become domain errors."""
+    """One chat completion of ``body``; failures become domain errors.
+
+    Sent with the SDK's ``post`` (its documented way to a raw reply), not ``chat.completions
+    .create``: ``create`` runs the body through its type-driven transform, which walks every
+    message and gives back the same plain JSON adp built (a quarter of a millisecond a request,
+    held under the GIL while the other workers wait). Retries, timeouts and errors are the same."""
     import groq
+    import httpx
 
     model = str(body["model"])
     started = time.perf_counter()
     try:
-        raw = client.chat.completions.with_raw_response.create(**body)
-        content = raw.http_response.read()
+        response = client.post(CHAT_PATH, body=body, cast_to=httpx.Response)
+        content = response.read()
     except groq.APIStatusError as error:
         raise translate(error, server, model) from None
     except groq.APITimeoutError:
@@ -123,7 +130,7 @@ def chat(client: groq.Groq, server: Server, body: dict[str, Any]) -> Reply:
         raise _unreachable(client, server, error) from None
     latency_ms = round((time.perf_counter() - started) * 1000)
     try:
-        return completion(parsed(content), model, latency_ms, raw.headers)
+        return completion(parsed(content), model, latency_ms, response.headers)
     except NotACompletion as error:
         raise ConfigError(
             f"the server at {redact_url(str(client.base_url))} answered with {error.what}, not a chat completion: "

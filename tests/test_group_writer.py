@@ -1,0 +1,215 @@
+"""Group commit (adp_cli.group_writer): rows that come in while a write runs share the next write,
+every caller gets its own row's result or the write's error, and nobody is left waiting."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from adp_cli.group_writer import GroupCommit, GroupWriter
+
+
+class HeldWrite:
+    """A write that records each call's rows (and its thread) and holds the first call until
+    ``release()``, so the rows submitted meanwhile must wait for the next write."""
+
+    def __init__(self) -> None:
+        self.writes: list[list[int]] = []
+        self.threads: list[str] = []
+        self.started = threading.Event()
+        self._release = threading.Event()
+
+    def __call__(self, rows: list[int]) -> list[int]:
+        self.writes.append(list(rows))
+        self.threads.append(threading.current_thread().name)
+        if len(self.writes) == 1:
+            self.started.set()
+            assert self._release.wait(timeout=30)
+        return [row * 10 for row in rows]
+
+    def release(self) -> None:
+        self._release.set()
+
+
+def _until(condition: Callable[[], bool]) -> None:
+    """Wait (at most 30 s) for threads started by the test to reach the state ``condition`` sees."""
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+
+
+# --- GroupWriter: a thread of its own writes ----------------------------------------------------
+
+
+def test_rows_submitted_during_a_write_share_the_next_one() -> None:
+    write = HeldWrite()
+    writer: GroupWriter[int, int] = GroupWriter(write, name="adp-test")
+    first = writer.submit(1)
+    assert write.started.wait(timeout=30)
+    later = [writer.submit(number) for number in (2, 3, 4)]
+    write.release()
+
+    assert [receipt.result() for receipt in (first, *later)] == [10, 20, 30, 40]
+    assert write.writes == [[1], [2, 3, 4]]
+    assert write.threads == ["adp-test", "adp-test"]
+    writer.close()
+
+
+def test_a_receipt_gives_its_result_as_often_as_asked() -> None:
+    writer: GroupWriter[int, int] = GroupWriter(lambda rows: [row + 1 for row in rows], name="adp-test")
+    receipt = writer.submit(41)
+
+    assert (receipt.result(), receipt.result()) == (42, 42)
+    writer.close()
+
+
+def test_a_failed_write_is_every_callers_error_and_its_rows_go_into_the_next_write() -> None:
+    writes: list[list[str]] = []
+
+    def write(rows: list[str]) -> list[None]:
+        writes.append(list(rows))
+        if len(writes) == 1:
+            raise OSError("disk full")
+        return [None] * len(rows)
+
+    writer: GroupWriter[str, None] = GroupWriter(write, name="adp-test", keep_failed=True)
+    failed = writer.submit("a")
+    with pytest.raises(OSError, match="disk full"):
+        failed.result()
+    writer.submit("b").result()
+
+    assert writes == [["a"], ["a", "b"]]
+    writer.close()
+
+
+def test_without_keep_failed_a_failed_row_is_dropped() -> None:
+    writes: list[list[str]] = []
+
+    def write(rows: list[str]) -> list[None]:
+        writes.append(list(rows))
+        if rows == ["a"]:
+            raise OSError("disk full")
+        return [None] * len(rows)
+
+    writer: GroupWriter[str, None] = GroupWriter(write, name="adp-test")
+    with pytest.raises(OSError, match="disk full"):
+        writer.submit("a").result()
+    writer.submit("b").result()
+
+    assert writes == [["a"], ["b"]]
+    writer.close()
+
+
+def test_a_write_that_answers_the_wrong_number_of_rows_is_an_error_for_each_caller() -> None:
+    writer: GroupWriter[int, int] = GroupWriter(lambda rows: [], name="adp-test")
+
+    with pytest.raises(RuntimeError, match="^adp-test: the write gave 0 results for 1 rows$"):
+        writer.submit(1).result()
+    writer.close()
+
+
+def test_close_writes_what_waits_and_ends_the_thread() -> None:
+    write = HeldWrite()
+    writer: GroupWriter[int, int] = GroupWriter(write, name="adp-test-close")
+    first = writer.submit(1)
+    assert write.started.wait(timeout=30)
+    second = writer.submit(2)
+    closing = threading.Thread(target=writer.close)
+    closing.start()
+    write.release()
+    closing.join(timeout=30)
+
+    assert (first.result(), second.result()) == (10, 20)
+    assert write.writes == [[1], [2]]
+    assert "adp-test-close" not in [thread.name for thread in threading.enumerate()]
+    with pytest.raises(RuntimeError, match="^adp-test-close is closed$"):
+        writer.submit(3)
+
+
+def test_a_writer_that_was_never_given_a_row_has_no_thread() -> None:
+    writer: GroupWriter[int, int] = GroupWriter(lambda rows: rows, name="adp-test-idle")
+
+    assert "adp-test-idle" not in [thread.name for thread in threading.enumerate()]
+    writer.close()
+
+
+# --- GroupCommit: the callers write -------------------------------------------------------------
+
+
+def test_the_first_caller_writes_and_hands_the_next_write_to_the_first_one_waiting() -> None:
+    write = HeldWrite()
+    commit: GroupCommit[int, int] = GroupCommit(write, name="adp-test")
+    results: dict[str, int] = {}
+
+    def add(name: str, row: int) -> None:
+        results[name] = commit.add(row)
+
+    callers = [threading.Thread(target=add, args=(f"caller-{row}", row), name=f"caller-{row}") for row in (1, 2, 3)]
+    callers[0].start()
+    assert write.started.wait(timeout=30)
+    callers[1].start()
+    _until(lambda: len(commit._queue) == 1)  # caller-2 waits for the next write
+    callers[2].start()
+    _until(lambda: len(commit._queue) == 2)
+    write.release()
+    for caller in callers:
+        caller.join(timeout=30)
+
+    assert results == {"caller-1": 10, "caller-2": 20, "caller-3": 30}
+    assert write.writes == [[1], [2, 3]]
+    assert write.threads == ["caller-1", "caller-2"]
+
+
+def test_sixteen_threads_share_writes_and_each_gets_its_own_result() -> None:
+    writes: list[int] = []
+
+    def write(rows: list[int]) -> list[int]:
+        writes.append(len(rows))
+        time.sleep(0.002)  # a slow disk: callers arriving meanwhile must share the next write
+        return [-row for row in rows]
+
+    commit: GroupCommit[int, int] = GroupCommit(write, name="adp-test")
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(commit.add, range(160)))
+
+    assert results == [-row for row in range(160)]
+    assert sum(writes) == 160
+    assert len(writes) < 160
+
+
+def test_a_failed_commit_is_the_error_of_its_callers_and_the_next_commit_works() -> None:
+    write = HeldWrite()
+
+    def failing_first(rows: list[int]) -> list[int]:
+        results = write(rows)
+        if len(write.writes) == 1:
+            raise OSError("database is locked")
+        return results
+
+    commit: GroupCommit[int, int] = GroupCommit(failing_first, name="adp-test")
+    outcomes: dict[int, object] = {}
+
+    def add(row: int) -> None:
+        try:
+            outcomes[row] = commit.add(row)
+        except OSError as error:
+            outcomes[row] = str(error)
+
+    first = threading.Thread(target=add, args=(1,))
+    first.start()
+    assert write.started.wait(timeout=30)
+    second = threading.Thread(target=add, args=(2,))
+    second.start()
+    _until(lambda: len(commit._queue) == 1)
+    write.release()
+    first.join(timeout=30)
+    second.join(timeout=30)
+
+    assert outcomes == {1: "database is locked", 2: 20}
+    assert commit.add(3) == 30
+    assert write.writes == [[1], [2], [3]]
