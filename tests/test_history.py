@@ -353,6 +353,28 @@ def test_no_key_reaches_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert b"gsk_live" not in stored
 
 
+@pytest.mark.parametrize(
+    ("variable", "changes", "field", "expected"),
+    [
+        ("OPENAI_API_KEY", {"reply": "the key is sk-plain-123456 here"}, "reply", "the key is [redacted] here"),
+        ("ADP_API_KEY", {"item": {"note": 'key sk"quoted\\123456'}}, "item", {"note": "key [redacted]"}),
+        (None, {"params": {"temperature": 0.7, "X-API-KEY": "plainvalue"}}, "params", {"temperature": 0.7, "X-API-KEY": "[redacted]"}),
+        (None, {"item": {"login": {"Password": "hunter22"}}}, "item", {"login": {"Password": "[redacted]"}}),
+        (None, {"error_message": "no route to http://user:pw@proxy.example", "error_type": "x"}, "error_message", "no route to http://[redacted]@proxy.example"),
+        (None, {"reply": "half a pair \ud800 here"}, "reply", "half a pair \\ud800 here"),
+    ],
+    ids=["key-value", "key-with-quote", "credential-name", "nested-name", "url-userinfo", "lone-surrogate"],
+)
+def test_one_thing_to_hide_is_enough_to_have_the_entry_cleaned(
+    store: LogStore, monkeypatch: pytest.MonkeyPatch, variable: str | None, changes: dict[str, Any], field: str, expected: Any
+) -> None:
+    """Entries are walked only when their text holds something to hide; each kind alone is found."""
+    if variable is not None:
+        monkeypatch.setenv(variable, "sk-plain-123456" if variable == "OPENAI_API_KEY" else 'sk"quoted\\123456')
+    read = shown(store, store.record(make_entry(**changes)))
+    assert getattr(read, field) == expected
+
+
 def test_off_logs_nothing_and_creates_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADP_LOGS_DB", "Off")
     monkeypatch.setenv("HOME", str(tmp_path))

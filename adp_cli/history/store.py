@@ -34,7 +34,7 @@ from typing import Any, Self
 from adp_cli.errors import LogError
 from adp_cli.group_writer import GroupCommit
 from adp_cli.history import queries
-from adp_cli.history.records import Entry, Logged, ModelCost, redacted
+from adp_cli.history.records import Entry, Logged, ModelCost, may_need_redacting, redacted
 from adp_cli.history.schema import connect, database_error
 
 
@@ -63,9 +63,12 @@ class LogStore:
         Group commit: the first thread to find no write going on writes every entry waiting at
         that moment in one transaction; the others wait for theirs. Raises LogError when the
         write failed; nothing of that entry is in the log then."""
-        clean = redacted(entry)
         try:
-            row, words = queries.row(clean), queries.words(clean)
+            row = queries.row(entry)
+            if may_need_redacting(list(row)):
+                entry = redacted(entry)
+                row = queries.row(entry)
+            words = queries.words(entry)
         except ValueError as err:  # a value JSON cannot write, such as an integer of 5,000 digits
             raise LogError(f"log database {self.path}: this entry cannot be written ({err})") from None
         return self._commits.add((row, words))
