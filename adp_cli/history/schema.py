@@ -74,13 +74,13 @@ CREATE TABLE entries (
 );
 -- An index on one column orders its equal values by id, so "--task bpm", newest first, reads
 -- the index backwards and stops after -n entries. entries_spend covers the cost summary in
--- group order: the summary reads neither the large rows nor a sort.
+-- group order: the summary reads neither the large rows nor a sort. Nothing queries by run id:
+-- each index costs every insert, so there is none for it.
 CREATE INDEX entries_ts ON entries (ts);
 CREATE INDEX entries_task ON entries (task);
 CREATE INDEX entries_model ON entries (model);
 CREATE INDEX entries_spend ON entries (provider, server, model, ts, cached, error_type, cost_usd, prompt_tokens, completion_tokens);
 CREATE INDEX entries_cache ON entries (cache_key) WHERE cached = 0 AND error_type IS NULL AND result IS NOT NULL;
-CREATE INDEX entries_run ON entries (run_id, item_index) WHERE run_id IS NOT NULL;
 -- Contentless: the text lives in entries already, the index maps words to entry ids.
 CREATE VIRTUAL TABLE entries_fts USING fts5 (input, prompt, reply, content='', tokenize='unicode61 remove_diacritics 2');
 """
