@@ -6,7 +6,7 @@ a stream, row by row. What is wrong with one row is that row's ``RowError``, yie
 place, so a batch makes it that item's error line and goes on; what is wrong with the header
 (an unknown or repeated column) spoils every row and raises one ``InputError`` instead.
 
-Columns (header names in snake_case or camelCase, any case; see NOTES-captions.md):
+Columns (header names in snake_case or camelCase, any case; the README shows them under "CSV input"):
 
     id                                   the item's id, as text
     genre | genre_primary                the genre

@@ -19,7 +19,7 @@ from adp_cli import (
     generate_casual_phrase_groq,
     generate_phrase_from_structure,
 )
-from adp_cli.errors import BadReplyError, ConfigError, ModelUnavailableError
+from adp_cli.errors import BadReplyError, ConfigError
 from tests.support.groqstub import GroqStub
 
 ROCK = WizardData(genre="Rock", mood=["energetic"], bpm=140)
@@ -90,12 +90,6 @@ def test_without_a_key_the_library_raises_config_error(env: dict[str, str]) -> N
         generate_casual_phrase_groq(ROCK)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ModelUnavailableError,
-    reason="the README's example names llama-3.1-8b-instant, which Groq retired on 2026-08-16; the README is being "
-    "rewritten (NOTES-migrate-tests.md). The expected line is what its replacement, openai/gpt-oss-20b, prints",
-)
 def test_the_readme_library_example_runs_as_written(groq: GroqStub, capsys: pytest.CaptureFixture[str]) -> None:
     """The three lines the README shows, executed verbatim."""
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")

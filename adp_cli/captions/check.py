@@ -5,8 +5,8 @@ genre the item does not have (invented), and states no other tempo than the item
 rule is a fixed word-form comparison (``forms``) against shipped vocabularies (``vocab``), so
 the same phrase and item give the same ``Check`` on every run and machine, with no model.
 
-The rules that keep common words from reading as claims are in ``_Claims``; NOTES-captions.md
-describes all of them for users.
+The rules that keep common words from reading as claims are in ``_Claims``; the README
+(Captions a dataset can trust) describes all of them for users.
 """
 
 from __future__ import annotations

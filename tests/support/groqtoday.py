@@ -22,7 +22,7 @@ of answer; when both do not fit ``max_completion_tokens`` / ``max_tokens`` the r
 ``finish_reason`` is ``length`` and the whole budget is billed. The reasoning is shown in
 ``message.reasoning`` (gpt-oss's default, or ``reasoning_format="parsed"``), in a ``<think>`` block
 opening the content (qwen's default, or ``"raw"``), or not at all (``include_reasoning=False`` or
-``"hidden"``). ``NOTES-stub-today.md`` lists the sources and what could not be confirmed.
+``"hidden"``). ``tests/support/groq_today.md`` lists the sources and what could not be confirmed.
 
 Standard library only, and never adp's own code, so adp is not tested against itself.
 """
