@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import date
@@ -19,8 +20,11 @@ from pathlib import Path
 
 import pytest
 import typer
+from typer.testing import CliRunner
 
+from adp_cli.history import LogStore
 from tests.support.batchapi import BatchAPI, ManualClock, Timings
+from tests.support.cli import run
 from tests.support.groqstub import GroqStub
 from tests.support.items import file_lines, json_lines, wizard_items, write_jsonl
 
@@ -204,3 +208,34 @@ def test_without_a_signal_a_failure_is_what_it_is(capsys: pytest.CaptureFixture[
         raise ValueError("boom")
     assert ended.value.exit_code == 1
     assert capsys.readouterr().err == "adp: error: internal error: ValueError: boom (run with --verbose for the traceback)\n"
+
+
+def test_a_stop_while_the_pool_starts_a_worker_waits_for_that_workers_answer(
+    groq: GroqStub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A signal can land inside ``Thread.start`` after the new worker runs but before the pool
+    records it, so the pool's own shutdown does not wait for it. Played here by a start that
+    raises KeyboardInterrupt once its thread runs: that worker's request (in flight for 0.5 s)
+    is still answered into the log and the ledger before they close."""
+    groq.latency = 0.5
+    source = write_jsonl(tmp_path / "items.jsonl", wizard_items(8))
+    start_thread = threading.Thread.start
+    workers: list[threading.Thread] = []
+
+    def started_then_interrupted(thread: threading.Thread) -> None:
+        start_thread(thread)
+        if thread.name.startswith("adp-worker-"):
+            workers.append(thread)
+            if len(workers) == 2:
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(threading.Thread, "start", started_then_interrupted)
+    result = run(CliRunner(), "casual", str(source), "-m", MODEL, "-j", "4", "-q")
+
+    assert result.exit_code == 130, result.output
+    assert "closed" not in result.stderr
+    assert not any(worker.is_alive() for worker in workers)
+    with LogStore(Path(os.environ["ADP_LOGS_DB"])) as store:
+        logged = store.entries(limit=None)
+    assert len(groq.chat_requests) == 2
+    assert (len(logged), ledger_requests()) == (2, 2)

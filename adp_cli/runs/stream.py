@@ -113,7 +113,8 @@ def run(
     policy.refuse(task)
     runner = _Runner(task, flags, settings, dispatcher, policy)
     target = OutputFile(output) if output is not None else None
-    pool = ThreadPoolExecutor(max_workers=concurrency)
+    workers = f"adp-worker-{id(runner):x}"
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix=workers)
     try:
         done = target.open(recipe) if target is not None else Indices()
         writer = _Writer(target, runner) if target is not None else None
@@ -136,11 +137,25 @@ def run(
         # Queued items are dropped unsent; requests in flight finish and their lines are written,
         # so what was paid for is in the ledger and in --output.
         pool.shutdown(wait=True, cancel_futures=True)
+        _join_unregistered(workers)
         dispatcher.close()
         if target is not None:
             target.close()
     totals.seconds = time.perf_counter() - started
     return totals
+
+
+def _join_unregistered(prefix: str) -> None:
+    """Wait for every worker of the pool named ``prefix``, those it never registered included.
+
+    ``shutdown(wait=True)`` joins the threads the pool recorded; a signal (Ctrl-C, SIGTERM) that
+    lands while the pool is starting a thread interrupts the start after the thread runs but
+    before the pool records it, and that thread goes on with its item. Its answer must be in the
+    log and the ledger before they close."""
+    current = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread is not current and thread.name.startswith(prefix + "_"):
+            thread.join()
 
 
 def _pending(source: Source, done: Indices) -> Iterator[tuple[int, Any]]:
