@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from adp_cli.history import LogStore
 from tests.support.batchapi import BatchAPI, ManualClock, Timings
 from tests.support.cli import run
-from tests.support.groqstub import GroqStub
+from tests.support.groqstub import GroqStub, Reply
 from tests.support.items import file_lines, json_lines, wizard_items, write_jsonl
 
 POSIX = pytest.mark.skipif(os.name == "nt", reason="sending SIGTERM or SIGHUP to a child is POSIX")
@@ -215,19 +215,30 @@ def test_a_stop_while_the_pool_starts_a_worker_waits_for_that_workers_answer(
 ) -> None:
     """A signal can land inside ``Thread.start`` after the new worker runs but before the pool
     records it, so the pool's own shutdown does not wait for it. Played here by a start that
-    raises KeyboardInterrupt once its thread runs: that worker's request (in flight for 0.5 s)
-    is still answered into the log and the ledger before they close."""
-    groq.latency = 0.5
+    raises KeyboardInterrupt once its thread's request is at the server: that request, answered
+    after the recorded worker's, is still in the log and the ledger before they close."""
+    answered = iter([0.2, 1.0])  # the recorded worker's request comes back first
+    groq.responder = lambda body: Reply(latency=next(answered, 0.0))
     source = write_jsonl(tmp_path / "items.jsonl", wizard_items(8))
     start_thread = threading.Thread.start
     workers: list[threading.Thread] = []
 
+    def requests_arrived(count: int) -> None:
+        deadline = time.monotonic() + 30
+        while len(groq.chat_requests) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+
     def started_then_interrupted(thread: threading.Thread) -> None:
+        if not thread.name.startswith("adp-worker-"):
+            start_thread(thread)
+            return
+        workers.append(thread)
+        if len(workers) == 2:
+            requests_arrived(1)  # the first worker's request is out: the second one's is answered last
         start_thread(thread)
-        if thread.name.startswith("adp-worker-"):
-            workers.append(thread)
-            if len(workers) == 2:
-                raise KeyboardInterrupt
+        if len(workers) == 2:
+            requests_arrived(2)
+            raise KeyboardInterrupt
 
     monkeypatch.setattr(threading.Thread, "start", started_then_interrupted)
     result = run(CliRunner(), "casual", str(source), "-m", MODEL, "-j", "4", "-q")
