@@ -375,7 +375,12 @@ def _error_body(reply: Reply) -> dict:
     if isinstance(reply.body, dict):
         return reply.body
     kind = "invalid_request_error" if reply.status < 500 else "internal_server_error"
-    return {"error": {"message": HTTPStatus(reply.status).phrase, "type": kind}}
+    return {"error": {"message": _REASONS.get(reply.status) or HTTPStatus(reply.status).phrase, "type": kind}}
+
+
+# The reasons the stand-in writes, fixed: Python 3.13 renamed 422's phrase ("Unprocessable
+# Content"), and Groq's bodies do not change with the Python a test runs on.
+_REASONS = {400: "Bad Request", 404: "Not Found", 422: "Unprocessable Entity", 429: "Too Many Requests", 500: "Internal Server Error"}
 
 
 @dataclass(frozen=True)
