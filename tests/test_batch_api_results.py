@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from adp_cli.accounting import ledger
 from adp_cli.accounting.prices import PriceBook
@@ -103,6 +103,14 @@ def api(groq: GroqStub, clock: ManualClock) -> BatchAPI:
     return BatchAPI(groq, timings=STEPS, clock=clock)
 
 
+def collected_with_one_damaged(cli: CliRunner, api: BatchAPI, clock: ManualClock, source: Path, output: Path, scripted: Reply | RawLine) -> Result:
+    """A job submitted, its results ready with line DAMAGED as ``scripted``, and collected."""
+    api.outcome = lambda index, custom_id, body: scripted if index == DAMAGED else None
+    run(cli, *job_args(source, output))
+    clock.advance(12.0)
+    return run(cli, *job_args(source, output))
+
+
 @pytest.mark.parametrize("scripted, error, tokens", CASES.values(), ids=CASES.keys())
 def test_a_damaged_result_line_fails_its_item_alone(
     cli: CliRunner,
@@ -114,11 +122,7 @@ def test_a_damaged_result_line_fails_its_item_alone(
     error: tuple[str, str] | None,
     tokens: tuple[int, int, int],
 ) -> None:
-    api.outcome = lambda index, custom_id, body: scripted if index == DAMAGED else None
-    run(cli, *job_args(source, output))
-    clock.advance(12.0)
-
-    collected = run(cli, *job_args(source, output))
+    collected = collected_with_one_damaged(cli, api, clock, source, output, scripted)
 
     lines = json_lines(collected.stdout)
     assert collected.exit_code == (0 if error is None else 1), collected.stderr
@@ -147,11 +151,7 @@ def test_the_ledger_gets_only_what_can_be_trusted(
     error: tuple[str, str] | None,
     tokens: tuple[int, int, int],
 ) -> None:
-    api.outcome = lambda index, custom_id, body: scripted if index == DAMAGED else None
-    run(cli, *job_args(source, output))
-    clock.advance(12.0)
-
-    run(cli, *job_args(source, output))
+    collected_with_one_damaged(cli, api, clock, source, output, scripted)
     later = run(cli, "cost", "--ledger", "--json")
 
     requests, prompt, completion = COUNT - 1 + tokens[0], (COUNT - 1) * PROMPT_TOKENS + tokens[1], (COUNT - 1) * COMPLETION_TOKENS + tokens[2]
