@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from adp_cli.group_writer import GroupCommit, GroupWriter
+from adp_cli.group_writer import Gathering, GroupCommit, GroupWriter
 
 
 class HeldWrite:
@@ -213,3 +213,83 @@ def test_a_failed_commit_is_the_error_of_its_callers_and_the_next_commit_works()
     assert outcomes == {1: "database is locked", 2: 20}
     assert commit.add(3) == 30
     assert write.writes == [[1], [2], [3]]
+
+
+# --- Gathering: the writing caller waits for the rows said to be coming --------------------------
+
+
+class RecordedWrite:
+    """A write that records each call's rows."""
+
+    def __init__(self) -> None:
+        self.writes: list[list[int]] = []
+
+    def __call__(self, rows: list[int]) -> list[int]:
+        self.writes.append(list(rows))
+        return [row * 10 for row in rows]
+
+
+def test_a_commit_waits_for_the_rows_said_to_be_coming_and_writes_them_together() -> None:
+    write = RecordedWrite()
+    gathering = Gathering(linger=30.0)  # longer than the test: only the rows coming end the wait
+    commit: GroupCommit[int, int] = GroupCommit(write, name="adp-test", gathering=gathering)
+    gathering.expect("second")
+    gathering.expect("third")
+    results: dict[int, int] = {}
+
+    def add(row: int, token: str | None) -> None:
+        results[row] = commit.add(row, token)
+
+    callers = [threading.Thread(target=add, args=(1, None))]
+    callers[0].start()
+    _until(lambda: commit._writing)
+    callers += [threading.Thread(target=add, args=(2, "second")), threading.Thread(target=add, args=(3, "third"))]
+    callers[1].start()
+    _until(lambda: gathering.awaited == 1)
+    assert write.writes == []  # the first caller still waits for the third row
+    callers[2].start()
+    for caller in callers:
+        caller.join(timeout=30)
+
+    assert results == {1: 10, 2: 20, 3: 30}
+    assert write.writes == [[1, 2, 3]]
+    assert gathering.awaited == 0
+
+
+def test_a_row_that_never_comes_holds_the_commit_for_the_linger_only() -> None:
+    write = RecordedWrite()
+    gathering = Gathering(linger=0.05)
+    commit: GroupCommit[int, int] = GroupCommit(write, name="adp-test", gathering=gathering)
+    gathering.expect("lost")
+
+    started = time.monotonic()
+    assert commit.add(1) == 10
+    waited = time.monotonic() - started
+
+    assert 0.05 <= waited < 10
+    assert write.writes == [[1]]
+
+
+def test_a_forgotten_row_is_not_waited_for() -> None:
+    write = RecordedWrite()
+    gathering = Gathering(linger=30.0)
+    commit: GroupCommit[int, int] = GroupCommit(write, name="adp-test", gathering=gathering)
+    gathering.expect("failed")
+    gathering.forget("failed")
+
+    started = time.monotonic()
+    assert commit.add(1) == 10
+
+    assert time.monotonic() - started < 10
+    assert write.writes == [[1]]
+
+
+def test_with_nothing_coming_a_lone_row_is_written_at_once() -> None:
+    write = RecordedWrite()
+    commit: GroupCommit[int, int] = GroupCommit(write, name="adp-test", gathering=Gathering(linger=30.0))
+
+    started = time.monotonic()
+    assert [commit.add(row) for row in (1, 2)] == [10, 20]
+
+    assert time.monotonic() - started < 10
+    assert write.writes == [[1], [2]]

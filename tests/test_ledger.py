@@ -442,6 +442,68 @@ def test_tab_group_commits_concurrent_calls(tmp_path: Path, monkeypatch: pytest.
     assert totals["cost_usd"] == pytest.approx(160 * 0.000123, abs=1e-12)
 
 
+class CountedWrites:
+    """The ledger's writes, each as the number of calls in it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.writes: list[int] = []
+        real_record = ledger.record
+
+        def counted(rows):
+            rows = list(rows)
+            self.writes.append(len(rows))
+            real_record(rows)
+
+        monkeypatch.setattr(ledger, "record", counted)
+
+
+def test_while_calls_answer_fast_a_write_waits_for_the_calls_in_flight(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    counted = CountedWrites(monkeypatch)
+    monkeypatch.setattr(ledger, "GATHER_S", 60.0)  # so that only the second call ends the wait
+    tab = ledger.Tab()
+    tab.answered_in(30.0)  # under GATHER_S: the next write waits (up to 30 s) for the call in flight
+    tab.expect("second")
+    first = tab.submit(Call("m", 100, 10, 0.001))
+    second = tab.submit(Call("m", 200, 20, 0.002), "second")
+    first.result()
+    second.result()
+    tab.close()
+
+    assert counted.writes == [2]
+    assert _totals(ledger_file)["requests"] == 2
+
+
+def test_while_calls_answer_slowly_each_cost_is_written_as_it_comes(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    counted = CountedWrites(monkeypatch)
+    tab = ledger.Tab()
+    tab.answered_in(ledger.GATHER_S * 4)  # a remote model's pace: nothing waits for the call in flight
+    tab.expect("in flight")
+    started = time.monotonic()
+    tab.add(Call("m", 100, 10, 0.001))
+    waited = time.monotonic() - started
+    tab.close()
+
+    assert counted.writes == [1]
+    assert waited < 10
+
+
+def test_a_forgotten_call_is_not_waited_for(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    counted = CountedWrites(monkeypatch)
+    monkeypatch.setattr(ledger, "GATHER_S", 60.0)
+    tab = ledger.Tab()
+    tab.answered_in(30.0)  # a wait for a call still expected would last 30 s
+    tab.expect("failed")
+    tab.forget("failed")
+    started = time.monotonic()
+    tab.add(Call("m", 100, 10, 0.001))
+    tab.add(Call("m", 100, 10, 0.001))
+    waited = time.monotonic() - started
+    tab.close()
+
+    assert counted.writes == [1, 1]
+    assert waited < 10
+
+
 def test_tab_reports_an_unwritable_ledger_to_every_caller(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

@@ -1,17 +1,50 @@
 """The generation log's group commit: entries that wait together are written in one transaction
 of multi-row statements, with the ids SQLite would have given them, and the word index finds
-each under its own id."""
+each under its own id; a commit waits for the entries said to be coming (a reply is in), and
+a run leaves none said to be coming once it is over."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
+from typer.testing import CliRunner
+
+from adp_cli.dispatch.dispatcher import Dispatcher
 from adp_cli.history import LogStore, queries
+from tests.support.cli import run
+from tests.support.groqstub import GroqStub
+from tests.support.items import wizard_items, write_jsonl
 from tests.support.logwriter import entry as writer_entry
+
+MODEL = "openai/gpt-oss-20b"
+
+
+class Commits:
+    """Every LogStore opened while the test runs, and for each commit its entries and how many
+    entries the store still expected when it wrote."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.stores: list[LogStore] = []
+        self.writes: list[tuple[int, int]] = []  # (entries written, entries still expected)
+        opened, commit = LogStore.__init__, LogStore._commit
+
+        def init(store: LogStore, path: Path) -> None:
+            opened(store, path)
+            self.stores.append(store)
+
+        def counted(store: LogStore, batch: list[Any]) -> list[int]:
+            self.writes.append((len(batch), store._coming.awaited))
+            return commit(store, batch)
+
+        monkeypatch.setattr(LogStore, "__init__", init)
+        monkeypatch.setattr(LogStore, "_commit", counted)
 
 
 def test_a_group_larger_than_one_insert_statement_gets_consecutive_ids_and_searchable_words(tmp_path: Path) -> None:
@@ -54,6 +87,71 @@ def test_ids_continue_after_the_newest_entry_another_process_wrote(tmp_path: Pat
         third = store.record(writer_entry(0, 0, 1))
 
     assert (first, second, third) == (1, 2, 3)
+
+
+def test_a_commit_waits_for_the_entry_said_to_be_coming_and_writes_both_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    commits = Commits(monkeypatch)
+    store = LogStore(tmp_path / "logs.db")
+    store.expect("second")
+    ids: dict[int, int] = {}
+
+    def write(number: int, token: str | None) -> None:
+        ids[number] = store.record(writer_entry(0, 0, number), token)
+
+    first = threading.Thread(target=write, args=(0, None))
+    first.start()
+    _until(lambda: store._commits._writing)
+    assert commits.writes == []  # the first entry waits for the second
+    second = threading.Thread(target=write, args=(1, "second"))
+    second.start()
+    for thread in (first, second):
+        thread.join(timeout=60)
+
+    assert commits.writes == [(2, 0)]
+    assert ids == {0: 1, 1: 2}
+    store.close()
+
+
+def test_a_one_shot_is_written_without_waiting_for_anything(
+    cli: CliRunner, groq: GroqStub, rock_yaml: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commits = Commits(monkeypatch)
+
+    result = run(cli, "casual", str(rock_yaml), "-m", MODEL, "-q")
+
+    assert result.exit_code == 0, result.stderr
+    assert commits.writes == [(1, 0)]
+
+
+def test_after_a_batch_with_failures_no_entry_is_still_expected(
+    cli: CliRunner, groq: GroqStub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replies that fail as the model's fault are logged; a fault of adp's own after the reply
+    (here a RuntimeError from finishing it) logs nothing, and no commit waits for its entry."""
+    commits = Commits(monkeypatch)
+    finish = Dispatcher.finish
+
+    def faulty(dispatcher: Dispatcher, task: Any, reply: Any, usage: Any) -> Any:
+        if reply.content == "a funk phrase":
+            raise RuntimeError("a bug after the reply")
+        return finish(dispatcher, task, reply, usage)
+
+    def content(request: dict) -> str:
+        sent = json.dumps(request)
+        return "" if "Jazz" in sent else "a funk phrase" if "Funk" in sent else "a phrase"
+
+    monkeypatch.setattr(Dispatcher, "finish", faulty)
+    groq.content = content
+    source = write_jsonl(tmp_path / "items.jsonl", wizard_items(12))
+
+    result = run(cli, "casual", str(source), "-m", MODEL, "-j", "4", "-q")
+
+    errors = {line["index"]: line["error"] for line in map(json.loads, result.stdout.splitlines()) if "error" in line}
+    assert sorted(errors) == [1, 10]  # trk-01 is jazz (an empty reply), trk-10 funk
+    assert errors[10] == {"type": "internal_error", "message": "a bug after the reply"}
+    [store] = commits.stores
+    assert store._coming.awaited == 0
+    assert sum(written for written, _ in commits.writes) == 11  # every request but the funk one
 
 
 def _until(condition: Callable[[], bool]) -> None:

@@ -184,7 +184,7 @@ def test_a_failed_log_write_costs_the_entry_not_the_result(cli: CliRunner, groq:
     from adp_cli.errors import LogError
     from adp_cli.history.store import LogStore
 
-    def failing(self: LogStore, entry: object) -> int:
+    def failing(self: LogStore, entry: object, token: object = None) -> int:
         raise LogError(f"log database {self.path}: disk I/O error")
 
     monkeypatch.setattr(LogStore, "record", failing)

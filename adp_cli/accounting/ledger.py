@@ -20,7 +20,7 @@ import logging
 import math
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -35,7 +35,7 @@ from adp_cli.accounting.ledger_checks import (
 )
 from adp_cli.errors import BudgetExceededError, ConfigError
 from adp_cli.files import is_special, replace_atomically, resolved
-from adp_cli.group_writer import GroupWriter, Receipt
+from adp_cli.group_writer import Gathering, GroupWriter, Receipt
 
 log = logging.getLogger("adp")
 
@@ -43,6 +43,7 @@ LEDGER_ENV = "COST_TRACKING_FILE"
 BUDGET_ENV = "ADP_DAILY_BUDGET_USD"
 LEDGER_FILENAME = "daily-costs.json"
 LOCK_TIMEOUT_S = 30.0
+GATHER_S = 0.05  # calls answering faster than this share a ledger write (see Tab.answered_in)
 LOCK_POLL_S = 0.005
 _THREADS = threading.Lock()
 COST_SIGNIFICANT_DIGITS = 12
@@ -297,7 +298,10 @@ class Tab:
     in one locked rewrite. ``submit`` hands a call to it and returns a receipt whose ``result()``
     returns once the row is on disk (the worker finishes its reply meanwhile); ``add`` waits
     for it at once. Either way a result is never shown before its cost is in the ledger. A row whose
-    write failed (its caller got the error) goes into the next write.
+    write failed (its caller got the error) goes into the next write. While calls answer within
+    ``GATHER_S`` (a server on this machine, a stub), a write first waits for the calls in flight
+    (``expect``), at most as long as a call takes: one synced rewrite then serves a whole
+    round of workers instead of two or three of them.
     """
 
     def __init__(self, server: str | None = None) -> None:
@@ -316,7 +320,8 @@ class Tab:
         self._settled = threading.Condition(self._lock)
         self._reserved = 0.0
         self._in_flight = 0
-        self._writer: GroupWriter[Call, None] = GroupWriter(_write_rows, name="adp-ledger", keep_failed=True)
+        self._coming = Gathering(linger=0.0)
+        self._writer: GroupWriter[Call, None] = GroupWriter(_write_rows, name="adp-ledger", keep_failed=True, gathering=self._coming)
 
     @contextmanager
     def reserve(self, estimate: float) -> Iterator[None]:
@@ -352,15 +357,30 @@ class Tab:
         """Record one call; returns only once it is in the ledger file."""
         self.submit(call).result()
 
-    def submit(self, call: Call) -> Receipt[None]:
+    def expect(self, token: Hashable) -> None:
+        """A call goes out with ``token``: its cost is submitted when it answers."""
+        self._coming.expect(token)
+
+    def forget(self, token: Hashable) -> None:
+        """The call of ``token`` is over without a cost to submit (it failed)."""
+        self._coming.forget(token)
+
+    def answered_in(self, seconds: float) -> None:
+        """How long the latest call took. While calls answer within ``GATHER_S``, a write waits
+        that long for the calls in flight, so the costs of a fast server's replies share a
+        synced rewrite instead of each taking one; slower calls are written as they come."""
+        self._coming.linger = seconds if seconds <= GATHER_S else 0.0
+
+    def submit(self, call: Call, token: Hashable | None = None) -> Receipt[None]:
         """Record one call: it counts against the budget at once, and the receipt's ``result()``
         returns once it is in the ledger file (or raises the write's ConfigError). A row the
-        ledger refuses fails here, alone: queued, it would fail every write after it."""
-        check_call(call)
+        ledger refuses fails here, alone: queued, it would fail every write after it. ``token``:
+        the one ``expect`` was given for the call."""
+        check_call(call)  # a call refused here is forgotten by its caller, who settles every call
         call = replace(call, server=self._server)
         with self._lock:
             self._spent += call.cost_usd
-        return self._writer.submit(call)
+        return self._writer.submit(call, token)
 
     def close(self) -> None:
         """The run is over: the writer thread ends (every call waited for is written already)."""

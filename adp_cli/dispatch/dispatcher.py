@@ -129,7 +129,12 @@ class Dispatcher:
                 self._record(prepared, attempt, where, key, usage=usage, error=error)
             _in_ledger(billed)  # a failed item's paid calls are in the ledger before its line too
             raise
-        self._record(prepared, attempt, where, key, answer=answer, usage=usage)
+        else:
+            self._record(prepared, attempt, where, key, answer=answer, usage=usage)
+        finally:
+            self.log.settle(attempt)
+            if self._tab is not None:
+                self._tab.forget(id(attempt))
         return answer
 
     def _record(self, prepared: Prepared, attempt: Attempt, where: ItemRef | None, key: str | None, **outcome: Any) -> None:
@@ -208,9 +213,12 @@ class Dispatcher:
         every answered call is in the ledger before its result is shown."""
         reply = self._send(prepared, attempt, model=model, retry=retry)
         attempt.reply = reply
+        self.log.expect(attempt)
         usage = self.usage(reply)
         if self._tab is not None:
-            billed.append(self._tab.submit(Call(usage.model, usage.prompt_tokens, usage.completion_tokens, usage.cost_usd or 0.0)))
+            self._tab.answered_in(reply.latency_ms / 1000)
+            call = Call(usage.model, usage.prompt_tokens, usage.completion_tokens, usage.cost_usd or 0.0)
+            billed.append(self._tab.submit(call, id(attempt)))
         return usage
 
     def _reserved(self, prepared: Prepared) -> AbstractContextManager[None]:
@@ -237,6 +245,8 @@ class Dispatcher:
             self._stopped()  # a spend limit seen by another worker while this one waited
             log.info("model: %s", chosen)
             attempt.body = self.body(prepared, chosen, retry=retry)
+            if self._tab is not None:
+                self._tab.expect(id(attempt))  # a ledger write under way may wait for its cost
             try:
                 reply = self.transport.send(attempt.body, prepared)
             except SpendLimitReached as reached:

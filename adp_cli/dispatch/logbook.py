@@ -84,7 +84,19 @@ class RunLog:
             "reasoning": prepared.settings.reasoning,
             "seed": prepared.seed,
         }
-        return history.cache_key(prepared.task.name, _item(prepared), settings, model)
+        return history.cache_key(prepared.task.name, prepared.item_values, settings, model)
+
+    def expect(self, attempt: Attempt) -> None:
+        """``attempt``'s reply is in and its entry is on the way: a commit under way waits for it
+        (see ``LogStore.expect``), so the entries of a busy batch share transactions."""
+        if self._store is not None:
+            self._store.expect(id(attempt))
+
+    def settle(self, attempt: Attempt) -> None:
+        """``attempt`` is over: if its entry was expected but never recorded (an error the
+        request path does not log), no commit waits for it any more."""
+        if self._store is not None:
+            self._store.forget(id(attempt))
 
     def lookup(self, key: str) -> Logged | None:
         store = self._store
@@ -117,7 +129,7 @@ class RunLog:
             provider=usage.provider if usage else provider,
             server=server,
             model=usage.model if usage else str(body.get("model", "")),
-            item=_item(prepared),
+            item=prepared.item_values,
             messages=prepared.messages,
             params={name: value for name, value in body.items() if name != "messages"},
             reply=None if reply is None else reply.content,
@@ -137,14 +149,9 @@ class RunLog:
             cached=cached,
         )
         try:
-            self._store.record(entry)
+            self._store.record(entry, id(attempt))
         except LogError as failure:
             with self._lock:
                 warn, self._warned = not self._warned, True
             if warn:
                 log.warning("%s; the run goes on without logging what it cannot write", failure)
-
-
-def _item(prepared: Prepared) -> dict[str, Any]:
-    dumped: dict[str, Any] = prepared.item.model_dump(mode="json", exclude_none=True, by_alias=False)
-    return dumped

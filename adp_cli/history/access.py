@@ -7,6 +7,7 @@ The off switch is decided here, before sqlite3 or the FTS5 check are imported, s
 from __future__ import annotations
 
 import os
+from collections.abc import Hashable
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
@@ -87,7 +88,13 @@ class NullStore:
     def close(self) -> None:
         """Nothing to close."""
 
-    def record(self, entry: Entry) -> int | None:
+    def expect(self, token: Hashable) -> None:
+        """The log is off: nothing waits for entries."""
+
+    def forget(self, token: Hashable) -> None:
+        """The log is off: nothing waits for entries."""
+
+    def record(self, entry: Entry, token: Hashable | None = None) -> int | None:
         """The log is off: the entry is dropped, and there is no id."""
         return None
 

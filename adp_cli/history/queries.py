@@ -56,13 +56,13 @@ def _json(value: Any) -> str:
 
 def row(entry: Entry) -> tuple[Any, ...]:
     """The values of an entry's row, in COLUMNS order."""
-    values = {name: getattr(entry, name) for name in COLUMNS if hasattr(entry, name)}
-    values.update({name: _json(getattr(entry, name)) for name in _JSON_FIELDS})
-    values["result"] = None if entry.result is None else values["result"]
-    values["ts"] = entry.time.timestamp()
-    values["at"] = entry.time.astimezone(UTC).isoformat()
-    values["cached"] = int(entry.cached)
-    return tuple(values[name] for name in COLUMNS)
+    return (
+        entry.time.timestamp(), entry.time.astimezone(UTC).isoformat(), entry.task, entry.provider, entry.server,
+        entry.model, _json(entry.item), _json(entry.messages), _json(entry.params), entry.reply,
+        None if entry.result is None else _json(entry.result), entry.prompt_tokens, entry.cached_tokens,
+        entry.completion_tokens, entry.reasoning_tokens, entry.cost_usd, entry.latency_ms, entry.error_type,
+        entry.error_message, entry.run_id, entry.item_index, entry.item_id, entry.cache_key, int(entry.cached),
+    )  # fmt: skip
 
 
 def words(entry: Entry) -> tuple[str, str, str]:
@@ -71,15 +71,20 @@ def words(entry: Entry) -> tuple[str, str, str]:
     return " ".join(_leaves(entry.item)), "\n".join(_message_texts(entry.messages)), entry.reply or ""
 
 
-def _leaves(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _leaves(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _leaves(item)
-    elif value is not None:
-        yield str(value)
+def _leaves(value: Any) -> list[str]:
+    """The scalars of a JSON value, in document order; a loop, not recursion: this runs for
+    every entry, and nested generators cost a zero-latency batch more than its SQLite insert."""
+    leaves: list[str] = []
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            stack.extend(reversed(current.values()))
+        elif isinstance(current, (list, tuple)):
+            stack.extend(reversed(current))
+        elif current is not None:
+            leaves.append(current if isinstance(current, str) else str(current))
+    return leaves
 
 
 def _message_texts(messages: list[dict[str, Any]]) -> Iterator[str]:

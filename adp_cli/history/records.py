@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from adp_cli.text import REDACTED, redact, well_formed
@@ -146,16 +147,19 @@ def may_need_redacting(texts: list[Any]) -> bool:
     batch's item), and most entries hold nothing to hide: the store walks only those whose
     texts hold one of the literals a redaction or a credential name needs, a key (as is, or as
     JSON writes it), or a lone surrogate."""
-    text = "\n".join(value for value in texts if isinstance(value, str))
+    text = "\n".join([value for value in texts if isinstance(value, str)])
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate, which well_formed escapes
         return True
     lowered = text.lower()
-    keys = _keys()
-    return any(word in lowered for word in _SUSPECT_WORDS) or any(
-        key in text or json.dumps(key, ensure_ascii=False)[1:-1] in text for key in keys
-    )
+    return any(word in lowered for word in _SUSPECT_WORDS) or any(form in text for form in _key_forms(tuple(_keys())))
+
+
+@lru_cache(maxsize=8)
+def _key_forms(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """Each key as is and as JSON writes it inside a string (once per set of keys, not per entry)."""
+    return tuple(form for key in keys for form in (key, json.dumps(key, ensure_ascii=False)[1:-1]))
 
 
 def _is_secret_name(name: object) -> bool:

@@ -4,8 +4,12 @@ Threads: one connection per store, shared by the store's threads under a lock, r
 connection per thread. SQLite lets one writer at a time into a database anyway, so per-thread
 connections would only turn a queue into busy-waiting between them; one connection also makes
 group commit possible: ``record`` from 16 threads at once writes the rows waiting at that moment
-in one transaction (``group_writer.GroupCommit``). Reads (``lookup``, queries) take the same
-lock; each takes a fraction of a millisecond.
+in one transaction (``group_writer.GroupCommit``). Under load that is not enough: at zero
+latency the rows come one after another, about two share a transaction, and a transaction
+costs several times the rows in it once sixteen threads share the CPU. So a caller says which
+entries are coming (``expect``: a reply is in, its entry is being built) and the writing thread
+waits for those, ``GATHER_S`` at most; a lone request expects nothing and is written at once.
+Reads (``lookup``, queries) take the same lock; each takes a fraction of a millisecond.
 
 Processes: WAL mode lets readers and a writer work at once; writers take turns, waiting up to
 ``BUSY_TIMEOUT_S`` (a write transaction starts with BEGIN IMMEDIATE, so that wait is SQLite's
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -32,10 +36,13 @@ from types import TracebackType
 from typing import Any, Self
 
 from adp_cli.errors import LogError
-from adp_cli.group_writer import GroupCommit
+from adp_cli.group_writer import Gathering, GroupCommit
 from adp_cli.history import queries
 from adp_cli.history.records import Entry, Logged, ModelCost, may_need_redacting, redacted
 from adp_cli.history.schema import connect, database_error
+
+GATHER_S = 0.02  # the longest a commit waits for the entries said to be coming
+_Row = tuple[tuple[Any, ...], tuple[str, str, str]]  # an entry's values and its words
 
 
 class LogStore:
@@ -45,7 +52,8 @@ class LogStore:
         self.path = path
         self._connection = connect(path)
         self._db = threading.Lock()  # one transaction at a time on the connection
-        self._commits: GroupCommit[tuple[tuple[Any, ...], tuple[str, str, str]], int] = GroupCommit(self._commit, name="adp-log")
+        self._coming = Gathering(GATHER_S)
+        self._commits: GroupCommit[_Row, int] = GroupCommit(self._commit, name="adp-log", gathering=self._coming)
 
     def __enter__(self) -> Self:
         return self
@@ -57,12 +65,22 @@ class LogStore:
         with self._db:
             self._connection.close()
 
-    def record(self, entry: Entry) -> int:
-        """Write ``entry`` (redacted first) and return its id once it is committed.
+    def expect(self, token: Hashable) -> None:
+        """An entry will be recorded soon with ``token``: a commit under way waits for it."""
+        self._coming.expect(token)
 
-        Group commit: the first thread to find no write going on writes every entry waiting at
-        that moment in one transaction; the others wait for theirs. Raises LogError when the
-        write failed; nothing of that entry is in the log then."""
+    def forget(self, token: Hashable) -> None:
+        """The entry said to be coming with ``token`` will not come (its request failed past
+        the log): no commit waits for it any more."""
+        self._coming.forget(token)
+
+    def record(self, entry: Entry, token: Hashable | None = None) -> int:
+        """Write ``entry`` (redacted first) and return its id once it is committed; ``token``:
+        the one ``expect`` was given for it, if any.
+
+        Group commit: the first thread to find no write going on gathers the entries expected
+        and writes every entry waiting in one transaction; the others wait for theirs. Raises
+        LogError when the write failed; nothing of that entry is in the log then."""
         try:
             row = queries.row(entry)
             if may_need_redacting(list(row)):
@@ -70,10 +88,12 @@ class LogStore:
                 row = queries.row(entry)
             words = queries.words(entry)
         except ValueError as err:  # a value JSON cannot write, such as an integer of 5,000 digits
+            if token is not None:
+                self.forget(token)
             raise LogError(f"log database {self.path}: this entry cannot be written ({err})") from None
-        return self._commits.add((row, words))
+        return self._commits.add((row, words), token)
 
-    def _commit(self, batch: list[tuple[tuple[Any, ...], tuple[str, str, str]]]) -> list[int]:
+    def _commit(self, batch: list[_Row]) -> list[int]:
         """Write ``batch`` (each entry's row and words) in one transaction; the new ids.
 
         The ids are given, not left to SQLite: the write lock is held from BEGIN IMMEDIATE, so

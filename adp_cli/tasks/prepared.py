@@ -40,6 +40,13 @@ class Prepared:
             body["seed"] = self.seed
         return body
 
+    @cached_property
+    def item_values(self) -> dict[str, Any]:
+        """The item as JSON values, fields by name, unset ones left out: what the generation log
+        keeps and the cache key hashes, dumped once per request rather than once for each."""
+        dumped: dict[str, Any] = self.item.model_dump(mode="json", exclude_none=True, by_alias=False)
+        return dumped
+
     @property
     def prompt_text(self) -> str:
         return "".join(message["content"] for message in self.messages)
