@@ -119,7 +119,8 @@ class RunLog:
         """One entry; a failed write is a warning (once a run), never the end of the run."""
         from adp_cli.history import Entry
 
-        if self._store is None:
+        store = self._store
+        if store is None or not self.on:  # no entry is built for a log that is off
             return
         body = attempt.body or prepared.body(usage.model if usage else "")
         reply = attempt.reply
@@ -149,7 +150,7 @@ class RunLog:
             cached=cached,
         )
         try:
-            self._store.record(entry, id(attempt))
+            store.record(entry, id(attempt))
         except LogError as failure:
             with self._lock:
                 warn, self._warned = not self._warned, True
