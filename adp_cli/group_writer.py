@@ -9,10 +9,11 @@ transaction), so the rows that come in while one write runs share the next write
   For the ledger, whose synced rewrite is slow and mostly waits for the disk.
 - ``GroupCommit`` lets the callers write: the first to find no write going on writes every row
   waiting, then hands the next write to the first caller still waiting. No thread to wake for
-  a write that takes a millisecond. For the log. With a ``Gathering``, the writing caller first
-  waits a moment for the rows it knows are coming (requests answered, their entries being
-  built): in a busy batch a transaction's cost is mostly per transaction, so sixteen rows in one
-  cost little more than one.
+  a write that takes a millisecond. For the log.
+
+With a ``Gathering``, either writer first waits a moment for the rows it knows are coming
+(requests answered, their rows being built), while calls answer fast: in a busy batch a write's
+cost is mostly per write, so sixteen rows in one cost little more than one.
 
 Either way a caller returns once its row is written, with what the write gave for it, or with
 what the write raised; and each waiting thread is woken once, by its own row, never every waiting
@@ -25,6 +26,8 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
 from typing import Generic, TypeVar, cast
+
+GATHER_S = 0.05  # calls answering faster than this gather their rows (see Gathering.pace)
 
 Row = TypeVar("Row")
 Result = TypeVar("Result")
@@ -80,15 +83,23 @@ def _write_rows(write: Write[Row, Result], batch: list[tuple[Row, Receipt[Result
 
 
 class Gathering:
-    """The rows a ``GroupCommit``'s writer waits for before it writes: each said to be coming by a
-    token (``expect``), and no longer awaited once added with that token (or ``forget``). The
-    wait lasts at most ``linger`` seconds, so a row that never comes costs that much once.
+    """The rows a writer waits for before it writes: each said to be coming by a token
+    (``expect``), and no longer awaited once added with that token (or ``forget``). The wait
+    lasts at most ``linger`` seconds, so a row that never comes costs that much once.
 
+    ``pace`` sets the linger from how fast calls answer: a server that answers within
+    ``GATHER_S`` (on this machine, a stub) sends rows faster than a write takes, and a write
+    that waits as long as one call takes gathers a whole round of workers. Slower calls (a
+    remote model) are written as they come: a wave of their replies would wait for its slowest.
     Sets change atomically, so callers on any thread need no lock for ``expect``/``forget``."""
 
-    def __init__(self, linger: float) -> None:
+    def __init__(self, linger: float = 0.0) -> None:
         self.linger = linger
         self._coming: set[Hashable] = set()
+
+    def pace(self, seconds: float) -> None:
+        """The latest call took ``seconds``."""
+        self.linger = seconds if seconds <= GATHER_S else 0.0
 
     def expect(self, token: Hashable) -> None:
         self._coming.add(token)

@@ -284,6 +284,14 @@ def test_a_forgotten_row_is_not_waited_for() -> None:
     assert write.writes == [[1]]
 
 
+@pytest.mark.parametrize(("seconds", "linger"), [(0.0, 0.0), (0.02, 0.02), (0.05, 0.05), (0.051, 0.0), (0.3, 0.0)])
+def test_a_gathering_lingers_as_long_as_a_fast_call_takes_and_not_for_slow_ones(seconds: float, linger: float) -> None:
+    gathering = Gathering(linger=1.0)
+    gathering.pace(seconds)
+
+    assert gathering.linger == linger
+
+
 def test_with_nothing_coming_a_lone_row_is_written_at_once() -> None:
     write = RecordedWrite()
     commit: GroupCommit[int, int] = GroupCommit(write, name="adp-test", gathering=Gathering(linger=30.0))

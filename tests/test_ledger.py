@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from adp_cli import group_writer
 from adp_cli.accounting import ledger
 from adp_cli.accounting.ledger import Call, Entry, Tab, entries, ledger_path, record, spent_today
 from adp_cli.errors import BudgetExceededError, ConfigError
@@ -459,7 +460,7 @@ class CountedWrites:
 
 def test_while_calls_answer_fast_a_write_waits_for_the_calls_in_flight(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     counted = CountedWrites(monkeypatch)
-    monkeypatch.setattr(ledger, "GATHER_S", 60.0)  # so that only the second call ends the wait
+    monkeypatch.setattr(group_writer, "GATHER_S", 60.0)  # so that only the second call ends the wait
     tab = ledger.Tab()
     tab.answered_in(30.0)  # under GATHER_S: the next write waits (up to 30 s) for the call in flight
     tab.expect("second")
@@ -476,7 +477,7 @@ def test_while_calls_answer_fast_a_write_waits_for_the_calls_in_flight(ledger_fi
 def test_while_calls_answer_slowly_each_cost_is_written_as_it_comes(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     counted = CountedWrites(monkeypatch)
     tab = ledger.Tab()
-    tab.answered_in(ledger.GATHER_S * 4)  # a remote model's pace: nothing waits for the call in flight
+    tab.answered_in(group_writer.GATHER_S * 4)  # a remote model's pace: nothing waits for the call in flight
     tab.expect("in flight")
     started = time.monotonic()
     tab.add(Call("m", 100, 10, 0.001))
@@ -489,7 +490,7 @@ def test_while_calls_answer_slowly_each_cost_is_written_as_it_comes(ledger_file:
 
 def test_a_forgotten_call_is_not_waited_for(ledger_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     counted = CountedWrites(monkeypatch)
-    monkeypatch.setattr(ledger, "GATHER_S", 60.0)
+    monkeypatch.setattr(group_writer, "GATHER_S", 60.0)
     tab = ledger.Tab()
     tab.answered_in(30.0)  # a wait for a call still expected would last 30 s
     tab.expect("failed")

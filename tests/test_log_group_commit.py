@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from adp_cli import group_writer
 from adp_cli.dispatch.dispatcher import Dispatcher
 from adp_cli.history import LogStore, queries
 from tests.support.cli import run
@@ -91,8 +92,9 @@ def test_ids_continue_after_the_newest_entry_another_process_wrote(tmp_path: Pat
 
 def test_a_commit_waits_for_the_entry_said_to_be_coming_and_writes_both_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     commits = Commits(monkeypatch)
+    monkeypatch.setattr(group_writer, "GATHER_S", 60.0)  # so that only the second entry ends the wait
     store = LogStore(tmp_path / "logs.db")
-    store.expect("second")
+    store.expect("second", answered_in=30.0)
     ids: dict[int, int] = {}
 
     def write(number: int, token: str | None) -> None:
@@ -152,6 +154,21 @@ def test_after_a_batch_with_failures_no_entry_is_still_expected(
     [store] = commits.stores
     assert store._coming.awaited == 0
     assert sum(written for written, _ in commits.writes) == 11  # every request but the funk one
+
+
+def test_the_entries_of_slow_calls_are_written_as_they_come(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A remote model's replies come in waves of -j; a commit that waited for the whole wave would
+    hold every worker of it until the slowest had built its entry."""
+    commits = Commits(monkeypatch)
+    store = LogStore(tmp_path / "logs.db")
+    store.expect("still being built", answered_in=group_writer.GATHER_S * 4)
+
+    started = time.monotonic()
+    store.record(writer_entry(0, 0, 0))
+
+    assert time.monotonic() - started < 10
+    assert commits.writes == [(1, 1)]  # written with the other entry still expected
+    store.close()
 
 
 def _until(condition: Callable[[], bool]) -> None:

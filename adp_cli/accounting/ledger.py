@@ -43,7 +43,6 @@ LEDGER_ENV = "COST_TRACKING_FILE"
 BUDGET_ENV = "ADP_DAILY_BUDGET_USD"
 LEDGER_FILENAME = "daily-costs.json"
 LOCK_TIMEOUT_S = 30.0
-GATHER_S = 0.05  # calls answering faster than this share a ledger write (see Tab.answered_in)
 LOCK_POLL_S = 0.005
 _THREADS = threading.Lock()
 COST_SIGNIFICANT_DIGITS = 12
@@ -299,9 +298,9 @@ class Tab:
     returns once the row is on disk (the worker finishes its reply meanwhile); ``add`` waits
     for it at once. Either way a result is never shown before its cost is in the ledger. A row whose
     write failed (its caller got the error) goes into the next write. While calls answer within
-    ``GATHER_S`` (a server on this machine, a stub), a write first waits for the calls in flight
-    (``expect``), at most as long as a call takes: one synced rewrite then serves a whole
-    round of workers instead of two or three of them.
+    ``group_writer.GATHER_S`` (a server on this machine, a stub), a write first waits for the
+    calls in flight (``expect``), at most as long as a call takes: one synced rewrite then
+    serves a whole round of workers instead of two or three of them.
     """
 
     def __init__(self, server: str | None = None) -> None:
@@ -320,7 +319,7 @@ class Tab:
         self._settled = threading.Condition(self._lock)
         self._reserved = 0.0
         self._in_flight = 0
-        self._coming = Gathering(linger=0.0)
+        self._coming = Gathering()
         self._writer: GroupWriter[Call, None] = GroupWriter(_write_rows, name="adp-ledger", keep_failed=True, gathering=self._coming)
 
     @contextmanager
@@ -366,10 +365,9 @@ class Tab:
         self._coming.forget(token)
 
     def answered_in(self, seconds: float) -> None:
-        """How long the latest call took. While calls answer within ``GATHER_S``, a write waits
-        that long for the calls in flight, so the costs of a fast server's replies share a
-        synced rewrite instead of each taking one; slower calls are written as they come."""
-        self._coming.linger = seconds if seconds <= GATHER_S else 0.0
+        """How long the latest call took: while calls answer fast, a write waits for the calls
+        in flight (``group_writer.Gathering.pace``)."""
+        self._coming.pace(seconds)
 
     def submit(self, call: Call, token: Hashable | None = None) -> Receipt[None]:
         """Record one call: it counts against the budget at once, and the receipt's ``result()``

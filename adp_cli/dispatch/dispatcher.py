@@ -213,7 +213,7 @@ class Dispatcher:
         every answered call is in the ledger before its result is shown."""
         reply = self._send(prepared, attempt, model=model, retry=retry)
         attempt.reply = reply
-        self.log.expect(attempt)
+        self.log.expect(attempt, reply.latency_ms / 1000)
         usage = self.usage(reply)
         if self._tab is not None:
             self._tab.answered_in(reply.latency_ms / 1000)

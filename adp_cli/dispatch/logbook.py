@@ -86,11 +86,12 @@ class RunLog:
         }
         return history.cache_key(prepared.task.name, prepared.item_values, settings, model)
 
-    def expect(self, attempt: Attempt) -> None:
-        """``attempt``'s reply is in and its entry is on the way: a commit under way waits for it
-        (see ``LogStore.expect``), so the entries of a busy batch share transactions."""
+    def expect(self, attempt: Attempt, answered_in: float) -> None:
+        """``attempt``'s reply is in (after ``answered_in`` seconds) and its entry is on the way:
+        a commit under way may wait for it (see ``LogStore.expect``), so the entries of a busy
+        batch share transactions."""
         if self._store is not None:
-            self._store.expect(id(attempt))
+            self._store.expect(id(attempt), answered_in)
 
     def settle(self, attempt: Attempt) -> None:
         """``attempt`` is over: if its entry was expected but never recorded (an error the

@@ -88,7 +88,7 @@ class NullStore:
     def close(self) -> None:
         """Nothing to close."""
 
-    def expect(self, token: Hashable) -> None:
+    def expect(self, token: Hashable, answered_in: float) -> None:
         """The log is off: nothing waits for entries."""
 
     def forget(self, token: Hashable) -> None:

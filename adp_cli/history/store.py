@@ -7,8 +7,9 @@ group commit possible: ``record`` from 16 threads at once writes the rows waitin
 in one transaction (``group_writer.GroupCommit``). Under load that is not enough: at zero
 latency the rows come one after another, about two share a transaction, and a transaction
 costs several times the rows in it once sixteen threads share the CPU. So a caller says which
-entries are coming (``expect``: a reply is in, its entry is being built) and the writing thread
-waits for those, ``GATHER_S`` at most; a lone request expects nothing and is written at once.
+entries are coming (``expect``: a reply is in, its entry is being built) and, while calls answer
+fast, the writing thread waits for those (``group_writer.Gathering``); a lone request expects
+nothing, and the replies of a remote model wait for nothing: both are written at once.
 Reads (``lookup``, queries) take the same lock; each takes a fraction of a millisecond.
 
 Processes: WAL mode lets readers and a writer work at once; writers take turns, waiting up to
@@ -41,7 +42,6 @@ from adp_cli.history import queries
 from adp_cli.history.records import Entry, Logged, ModelCost, may_need_redacting, redacted
 from adp_cli.history.schema import connect, database_error
 
-GATHER_S = 0.02  # the longest a commit waits for the entries said to be coming
 _Row = tuple[tuple[Any, ...], tuple[str, str, str]]  # an entry's values and its words
 
 
@@ -52,7 +52,7 @@ class LogStore:
         self.path = path
         self._connection = connect(path)
         self._db = threading.Lock()  # one transaction at a time on the connection
-        self._coming = Gathering(GATHER_S)
+        self._coming = Gathering()
         self._commits: GroupCommit[_Row, int] = GroupCommit(self._commit, name="adp-log", gathering=self._coming)
 
     def __enter__(self) -> Self:
@@ -65,8 +65,10 @@ class LogStore:
         with self._db:
             self._connection.close()
 
-    def expect(self, token: Hashable) -> None:
-        """An entry will be recorded soon with ``token``: a commit under way waits for it."""
+    def expect(self, token: Hashable, answered_in: float) -> None:
+        """An entry will be recorded soon with ``token``, of a call that took ``answered_in``
+        seconds: while calls answer fast, a commit under way waits for it."""
+        self._coming.pace(answered_in)
         self._coming.expect(token)
 
     def forget(self, token: Hashable) -> None:
