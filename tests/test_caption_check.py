@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from adp_cli.captions import Check, check
-from adp_cli.captions.forms import BREAK, key_of, plain_words
+from adp_cli.captions.forms import BREAK, key_of, plain_words, words_of
 from adp_cli.captions.vocab import GENRE, INSTRUMENT, data_lines, vocabulary
 from adp_cli.errors import UsageError
 from adp_cli.offline import Register, describe
@@ -182,6 +182,12 @@ def test_invented_words(phrase: str, invented: tuple[str, ...]) -> None:
     assert check(phrase, punk).invented == invented
 
 
+def test_invented_words_are_reported_as_written_beyond_ascii() -> None:
+    """Folded, with the gaps the phrase has between their words, accents kept."""
+    phrase = "A G\u00dcIRO, a Caj\u00f3n and MUSIQUE  CONCR\u00c8TE textures over NORTE\u00d1O."
+    assert check(phrase, item(genre="Jazz")).invented == ("g\u00fciro", "caj\u00f3n", "musique  concr\u00e8te", "norte\u00f1o")
+
+
 @pytest.mark.parametrize(
     ("phrase", "invented"),
     [
@@ -253,6 +259,17 @@ def test_words_are_counted_as_a_reader_counts_them() -> None:
 def test_the_word_count_is_the_number_of_plain_words(text: str) -> None:
     """Captions are counted from their tokens; the count must be what ``plain_words`` finds."""
     assert check(text or ".", item()).words == len(plain_words(text or "."))
+
+
+@settings(max_examples=500, deadline=None, database=None, derandomize=True)
+@given(text=st.text(alphabet=string.printable + "\u00e9\u00df\u2019\u0131\ufb01", max_size=60))
+@example(text="Hip-hop, rock'n'roll & R&B at 90bpm.")
+@example(text="-lo-fi- don't")
+@example(text="\u0131t and \ufb01ne")  # fold to ASCII ("it", "fine"); plain words keep them as written
+def test_an_evaluation_counts_the_plain_words(text: str) -> None:
+    """An evaluation takes a caption's words from its tokens (``Words.plain``): they must be the
+    words ``plain_words`` finds in the text."""
+    assert words_of(text).plain == plain_words(text)
 
 
 def test_passed_needs_the_minimum_recall_and_nothing_invented_or_mismatched(rock: WizardData) -> None:

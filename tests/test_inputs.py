@@ -155,6 +155,29 @@ def test_jsonl_non_utf8_line_is_an_item_error(tmp_path: Path) -> None:
     assert documents[2] == JAZZ
 
 
+def test_jsonl_lines_are_refused_as_json_loads_refuses_them(tmp_path: Path) -> None:
+    """One decoder reads every line of a batch: each line must still get what ``json.loads``
+    says of it alone (a second BOM, a key given twice in any object), and the lines after a
+    refused one must read as they would alone."""
+    bom = "\ufeff"
+    lines = [
+        bom + json.dumps(ROCK),
+        bom + bom + json.dumps(ROCK),
+        '{"genre": "Rock", "genre": "Jazz"}',
+        '{"genre": {"primary": "Jazz", "primary": "Rock"}}',
+        json.dumps(JAZZ),
+    ]
+    path = _write(tmp_path, "items.jsonl", "\n".join(lines) + "\n")
+    documents = list(open_source(path).documents)
+    assert documents[0] == ROCK
+    assert [str(document) for document in documents[1:4]] == [
+        f"{path} line 2: invalid JSON: Unexpected UTF-8 BOM (decode using utf-8-sig) (column 1)",
+        f"{path} line 3: duplicate key 'genre' (a key may appear once per object)",
+        f"{path} line 4: duplicate key 'primary' (a key may appear once per object)",
+    ]
+    assert documents[4] == JAZZ
+
+
 def test_jsonl_is_streamed_lazily(tmp_path: Path) -> None:
     path = _write(tmp_path, "items.jsonl", json.dumps(ROCK) + "\n" + "{never finished")
     documents = open_source(path).documents

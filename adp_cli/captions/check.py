@@ -23,7 +23,6 @@ from adp_cli.captions.forms import (
     CONNECTOR,
     Words,
     key_of,
-    surface,
     words_of,
 )
 from adp_cli.captions.vocab import Entry, Vocabulary, vocabulary
@@ -41,9 +40,10 @@ _SOMETHING = re.compile(r"[^\W_]")
 # "128 BPM", "128bpm", "128-BPM", "120-125 BPM", "120 to 125 bpm", "at 128 beats per minute", on
 # lower-cased text. The number must stand alone ("TR808 BPM" and "v2.128 BPM" state no tempo):
 # checked on the character before a match rather than by a look-behind, which would cost the
-# pattern its fast scan for a first digit.
+# pattern its fast scan for a first digit. That scan needs a single digit first: "[0-9]{1,3}"
+# (the same numbers) would have the matcher try every position of the text.
 _TEMPO = re.compile(
-    r"([0-9]{1,3}(?:\.[0-9]+)?)"
+    r"([0-9][0-9]{0,2}(?:\.[0-9]+)?)"
     r"(?:\s*(?:-|\u2013|\u2014|to)\s*([0-9]{1,3}(?:\.[0-9]+)?))?"
     r"\s*-?\s*(?:bpm|b\.p\.m\b\.?|beats?\s+(?:per|a)\s+minute)(?![a-z])"
 )
@@ -76,19 +76,28 @@ def check(phrase: str, item: WizardData, min_recall: float = 0.5) -> Check:
     """Check ``phrase`` against ``item``; ``min_recall`` is the recall a passing caption needs."""
     if not 0.0 <= min_recall <= 1.0:
         raise UsageError(f"the minimum recall must be between 0 and 1, got {min_recall}")
-    words = words_of(phrase)
+    return check_words(phrase, words_of(phrase), item, min_recall)
+
+
+def check_words(phrase: str, words: Words, item: WizardData, min_recall: float) -> Check:
+    """``check`` of a phrase already in normal form (``words_of(phrase)``), for a caller that
+    needs its words too (an evaluation counts them), so the phrase is tokenised once."""
     tags = item_tags(item)
     missing = tuple(
         text for text, spaced, forms in tags if spaced not in words.spaced and not any(map(words.contains, forms))
     )
     recall = (len(tags) - len(missing)) / len(tags) if tags else 1.0
-    invented = _Claims(phrase, words, item, vocabulary()).invented()
+    invented = _Claims(words, item, vocabulary()).invented()
     mismatch = tempo_mismatch(phrase, item.bpm)
     passed = not invented and not mismatch and recall >= min_recall
     return Check(recall, missing, invented, mismatch, words.count, passed)
 
 
-def item_tags(item: WizardData) -> list[tuple[str, str, frozenset[str]]]:
+Tag = tuple[str, str, frozenset[str]]  # as the item gives it, as ``Words.spaced`` has it, its forms
+_ITEM_CACHE = 1 << 12  # distinct tag sets remembered: a catalogue repeats its combinations
+
+
+def item_tags(item: WizardData) -> tuple[Tag, ...]:
     """The item's tags in item order, each with its words as ``Words.spaced`` has them and the
     forms that mention it (``tag_forms``). A tag given twice (mood "warm", texture "Warm") is
     one tag, and a value with no letter or digit is none.
@@ -96,14 +105,20 @@ def item_tags(item: WizardData) -> list[tuple[str, str, frozenset[str]]]:
     An instrument is a tag only when its role says something too: the offline templates leave
     out an instrument whose role is a placeholder ("-"), and a check should not fail them for it.
     """
-    tags: list[tuple[str, str, frozenset[str]]] = []
+    return _tags(tuple(_tag_values(item)))
+
+
+@lru_cache(maxsize=_ITEM_CACHE)
+def _tags(values: tuple[str, ...]) -> tuple[Tag, ...]:
+    """``item_tags`` by the values alone: every caption of an item, and every item with the same
+    tag values, asks for the same tags."""
+    tags: list[Tag] = []
     seen: set[frozenset[str]] = set()
-    values = _tag_values(item)
     for value, found in zip(values, map(tag_forms, values)):
         if found is not None and found[1] not in seen:
             seen.add(found[1])
             tags.append((value, *found))
-    return tags
+    return tuple(tags)
 
 
 def _described(item: WizardData) -> list[str]:
@@ -195,18 +210,21 @@ _NEGATION_REACH = 3
 class _Claims:
     """The instrument and genre words of one phrase, judged against one item."""
 
-    def __init__(self, phrase: str, words: Words, item: WizardData, vocab: Vocabulary) -> None:
-        self.phrase = phrase
+    def __init__(self, words: Words, item: WizardData, vocab: Vocabulary) -> None:
         self.words = words
         self.item = item
         self.vocab = vocab
         self._item_keys: frozenset[str] | None = None
+        # Most phrases negate nothing: then no match needs the words before it looked at.
+        self._negating = not _NEGATIONS.isdisjoint(words.forms)
 
     def invented(self) -> tuple[str, ...]:
+        """The matches the item does not have and the phrase claims. What the item has is never
+        an invention, whatever is said around it, so only the others are read in context."""
         found: list[str] = []
         for first, last, entry in self._matches():
-            if self._is_claim(first, last, entry) and not self._in_item(first, last, entry):
-                written = surface(self.phrase, first, last)
+            if not self._in_item(first, last, entry) and self._is_claim(first, last, entry):
+                written = self.words.written(first, last)
                 if written not in found:
                     found.append(written)
         return tuple(found)
@@ -225,7 +243,7 @@ class _Claims:
             best: tuple[int, Entry] | None = None
             while key in prefixes:
                 entry = entries.get(key)
-                if entry is not None and self._spelled(key, first, last):
+                if entry is not None and (last == first or self._spelled(key, first, last)):
                     best = (last, entry)
                 last += 1
                 if last == count or kinds[last] == BREAK_KIND:
@@ -267,25 +285,29 @@ class _Claims:
             return False
         if following in _TEMPO_WORDS and "".join(self.words.forms[first : last + 1]).isdigit():
             return False  # "at 303 BPM" is a tempo, not a TB-303
+        return not self._negating or not self._negated(first)
+
+    def _negated(self, first: int) -> bool:
+        """Whether a negation comes up to three words before word ``first``, within its clause."""
         position = first
         while position > 0 and first - position < _NEGATION_REACH and not self.words.broken(position):
             position -= 1
             if self.words.forms[position] in _NEGATIONS:
-                return False
-        return True
+                return True
+        return False
 
     def _in_item(self, first: int, last: int, entry: Entry) -> bool:
         """Whether the item has it: under any of its names, as a part of an item value ("guitar"
         of "Electric Guitar"), or word by word from the item's own values ("lead guitar")."""
         if self._item_keys is None:  # worked out once a phrase names something
-            self._item_keys = frozenset().union(*map(value_keys, _item_values(self.item)))
+            self._item_keys = _item_keys(tuple(_item_values(self.item)))
         keys, equivalents = self._item_keys, self.vocab.equivalents
+        if not keys.isdisjoint(entry.keys):
+            return True
 
         def has(form: str) -> bool:
             return form in keys or not keys.isdisjoint(equivalents.get(form, ()))
 
-        if not keys.isdisjoint(entry.keys):
-            return True
         if entry.head is not None:
             return has(entry.head)
         return all(form == CONNECTOR or has(form) for form in self.words.forms[first : last + 1])
@@ -304,6 +326,12 @@ def value_keys(value: str) -> frozenset[str]:
                 break
             keys.add(words.key(first, last))
     return frozenset(keys)
+
+
+@lru_cache(maxsize=_ITEM_CACHE)
+def _item_keys(values: tuple[str, ...]) -> frozenset[str]:
+    """The ``value_keys`` of all of an item's values, by the values alone (as ``_tags``)."""
+    return frozenset().union(*map(value_keys, values))
 
 
 def _item_values(item: WizardData) -> list[str]:

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from adp_cli.captions.check import Check, check
-from adp_cli.captions.forms import plain_words
+from adp_cli.captions.check import Check, check_words
+from adp_cli.captions.forms import words_of
 from adp_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -113,12 +113,13 @@ class Evaluation:
         return self._by_index.get(index) if isinstance(index, int) and not isinstance(index, bool) else None
 
     def _add_phrase(self, phrase: str, item: WizardData) -> Check:
-        result = check(phrase, item, self.min_recall)
+        caption = words_of(phrase)  # tokenised once: for the check and for the word figures
+        result = check_words(phrase, caption, item, self.min_recall)
         self._recall += result.recall
         self._passed += result.passed
         self._invented += bool(result.invented)
         self._mismatched += result.tempo_mismatch
-        words = plain_words(phrase)
+        words = caption.plain
         self._lengths[len(words)] += 1
         self._words += len(words)
         self._unigrams.update(words)

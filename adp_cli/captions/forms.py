@@ -28,7 +28,6 @@ from itertools import accumulate
 from operator import sub
 from typing import Any
 
-_TOKEN = re.compile(r"((?:[^\w&]|_)*)([^\W_]+|&)")
 _SPLIT = re.compile(r"([^\W_]+|&)")
 # The same on ASCII text (folded, so lower case), which most captions are: a third faster.
 _ASCII_SPLIT = re.compile(r"([a-z0-9]+|&)")
@@ -94,6 +93,8 @@ _FORMS = _Memo(lambda token: CONNECTOR if token in _CONNECTORS else singular(tok
 _KINDS = _Memo(_gap_kind)
 _SPACED_GAPS = _Memo(lambda gap: f" {BREAK} " if _gap_kind(gap) == _BREAK else " ")
 _JOINED_GAPS = _Memo(lambda gap: BREAK if _gap_kind(gap) == _BREAK else "")
+# Between two words, a single hyphen or apostrophe makes them one plain word; any other gap parts them.
+_PLAIN_GAPS = _Memo(lambda gap: gap if gap in ("-", "'") else " ")
 
 
 class Words:
@@ -105,7 +106,7 @@ class Words:
     is there as written, which for most tags of most captions is the whole question.
     """
 
-    __slots__ = ("_bounds", "_ends", "_joined", "_starts", "count", "forms", "kinds", "parts", "spaced")
+    __slots__ = ("_bounds", "_ends", "_from_tokens", "_joined", "_plain", "_starts", "_text", "forms", "kinds", "parts", "spaced")
 
     def __init__(self, text: str) -> None:
         folded = fold(text)
@@ -128,12 +129,10 @@ class Words:
         self._starts: list[int] = []
         self._ends: list[int] = []
         self._bounds: set[int] = set()
-        # The words a reader counts ("hip-hop" is one); from the tokens when the text is ASCII.
-        if ascii_text and "&" not in tokens:
-            joins = gaps.count("-") + gaps.count("'") - (1 if tokens and gaps[0] in ("-", "'") else 0)
-            self.count = len(tokens) - joins
-        else:
-            self.count = len(plain_words(text))
+        self._text = text
+        self._plain: list[str] | None = None
+        # Folding can make ASCII of other text ("ı" -> "i"), which plain words keep as it is.
+        self._from_tokens = text.isascii() and CONNECTOR not in tokens
 
     @property
     def joined(self) -> str:
@@ -149,6 +148,29 @@ class Words:
             self._bounds = {*self._starts, *self._ends}
             self._joined = "".join(pieces)
         return self._joined
+
+    @property
+    def plain(self) -> list[str]:
+        """``plain_words`` of the text: an evaluation needs them for every caption it checks, and
+        on ASCII text without "&" they are the tokens already split, joined where a single
+        hyphen or apostrophe stands between two ("hip-hop"), so the text is not scanned again."""
+        if self._plain is None:
+            self._plain = self._plain_from_tokens() if self._from_tokens else plain_words(self._text)
+        return self._plain
+
+    def _plain_from_tokens(self) -> list[str]:
+        between = self.parts[2:-1:2]  # the gaps between two words
+        if "-" not in between and "'" not in between:
+            return self.parts[1::2]  # most captions: every token is a word
+        pieces = self.parts[:]
+        pieces[2:-1:2] = list(map(_PLAIN_GAPS.__getitem__, between))
+        pieces[0] = pieces[-1] = " "
+        return "".join(pieces).split()
+
+    @property
+    def count(self) -> int:
+        """The words a reader counts ("hip-hop" is one)."""
+        return len(self.plain)
 
     @property
     def starts(self) -> list[int]:
@@ -179,6 +201,11 @@ class Words:
             at = joined.find(key, at + 1)
         return False
 
+    def written(self, first: int, last: int) -> str:
+        """Words ``first`` to ``last`` as the text has them (folded), gaps between included, for
+        reporting them: the text split once into gaps and words holds them already."""
+        return "".join(self.parts[2 * first + 1 : 2 * last + 2])
+
     def key(self, first: int, last: int) -> str:
         """The concatenated forms of words ``first`` to ``last`` (one run, no break inside)."""
         return self.joined[self.starts[first] : self.ends[last]]
@@ -192,12 +219,6 @@ def words_of(text: str) -> Words:
 def key_of(text: str) -> str:
     """The concatenated normal form of ``text``: equal keys name the same thing."""
     return words_of(text).joined
-
-
-def surface(text: str, first: int, last: int) -> str:
-    """Words ``first`` to ``last`` of ``text`` as written (folded), for reporting them."""
-    matches = list(_TOKEN.finditer(fold(text)))
-    return matches[first].string[matches[first].start(2) : matches[last].end(2)]
 
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
