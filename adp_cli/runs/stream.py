@@ -74,18 +74,22 @@ class _Runner:
 
 class _Writer:
     """Appends each finished item's line to ``-o`` from the worker that finished it. The first
-    failed write (a full disk) is kept, stops the run, and nothing more is written after it."""
+    failed write (a full disk) is kept, stops the run, and nothing more is written after it.
+
+    The worker writes as the last step of its item (``_Job``), not from a future's callback: a
+    callback is attached after ``submit`` returns, and a signal landing in between would leave
+    an item that a worker already sent without its line."""
 
     def __init__(self, output: OutputFile, runner: _Runner) -> None:
         self._output = output
         self._runner = runner
         self.failure: UsageError | None = None
 
-    def __call__(self, finished: Future[Line]) -> None:
-        if finished.cancelled() or self.failure is not None:
+    def write(self, line: Line) -> None:
+        if self.failure is not None:
             return
         try:
-            self._output.write(finished.result())
+            self._output.write(line)
         except UsageError as failure:
             self.failure = self.failure or failure
             self._runner.stop()
@@ -93,6 +97,21 @@ class _Writer:
     def check(self) -> None:
         if self.failure is not None:
             raise self.failure
+
+
+class _Job:
+    """One item on a worker: its line, written to ``-o`` (when there is one) before it is handed
+    back."""
+
+    def __init__(self, runner: _Runner, writer: _Writer | None) -> None:
+        self.runner = runner
+        self._writer = writer
+
+    def __call__(self, index: int, document: Any) -> Line:
+        line = self.runner(index, document)
+        if self._writer is not None:
+            self._writer.write(line)
+        return line
 
 
 def run(
@@ -122,7 +141,8 @@ def run(
         totals = Totals(skipped=len(done))
         started = time.perf_counter()
         items = _pending(source, done)
-        for event in _ordered(pool, runner, _read_ahead(items) if source.live else items, concurrency * _WINDOW_PER_WORKER, writer):
+        job = _Job(runner, writer)
+        for event in _ordered(pool, job, _read_ahead(items) if source.live else items, concurrency * _WINDOW_PER_WORKER):
             if isinstance(event, Line):
                 totals.add(event)
                 sink.line(event)
@@ -164,22 +184,18 @@ def _pending(source: Source, done: Indices) -> Iterator[tuple[int, Any]]:
             yield index, document
 
 
-def _ordered(
-    pool: ThreadPoolExecutor, runner: _Runner, items: Iterator[tuple[int, Any] | None], window: int, writer: _Writer | None
-) -> Iterator[Line | list[Waiting]]:
+def _ordered(pool: ThreadPoolExecutor, job: _Job, items: Iterator[tuple[int, Any] | None], window: int) -> Iterator[Line | list[Waiting]]:
     """Lines in input order, with at most ``window`` items read ahead of the oldest unfinished
     one; ``items`` may say None (no item yet), and the lines of the items done are given then."""
     queue: deque[Future[Line]] = deque()
+    dispatcher = job.runner.dispatcher
     for entry in items:
         if entry is not None:
-            future = pool.submit(runner, *entry)
-            if writer is not None:
-                future.add_done_callback(writer)
-            queue.append(future)
+            queue.append(pool.submit(job, *entry))
         while len(queue) >= window or (queue and queue[0].done()):
-            yield from _next_in_order(queue, runner.dispatcher)
+            yield from _next_in_order(queue, dispatcher)
     while queue:
-        yield from _next_in_order(queue, runner.dispatcher)
+        yield from _next_in_order(queue, dispatcher)
 
 
 def _read_ahead(items: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any] | None]:
