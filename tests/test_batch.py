@@ -316,6 +316,39 @@ def test_output_file_gets_every_line_and_a_rerun_sends_nothing(groq: GroqStub, a
     assert sorted(line["index"] for line in file_lines(output)) == list(range(10))
 
 
+def test_every_line_the_run_hands_on_is_in_the_output_file_already(env: dict[str, str], tmp_path: Path) -> None:
+    """What a user saw on stdout a resume will not send again: each item's worker appends its
+    -o line before the item is done, so the run never shows a line -o lacks."""
+    from adp_cli.dispatch.dispatcher import Dispatcher
+    from adp_cli.documents import open_source
+    from adp_cli.runs import stream
+    from adp_cli.tasks.casual import CASUAL
+    from adp_cli.tasks.items import Flags
+    from adp_cli.tasks.settings import Settings
+    from adp_cli.transports import open_transport
+    from adp_cli.transports.base import Connection
+
+    source = write_jsonl(tmp_path / "items.jsonl", wizard_items(300))
+    output = tmp_path / "out.jsonl"
+    missing: list[int] = []
+
+    class Checking:
+        def line(self, line: Any) -> None:
+            written = {entry["index"] for entry in file_lines(output)}
+            if line.fields["index"] not in written:
+                missing.append(line.fields["index"])
+
+        def waiting(self, waiting: Any) -> None:
+            pass
+
+    settings = Settings()
+    dispatcher = Dispatcher(open_transport("offline", Connection()), Connection(), settings)
+    totals = stream.run(CASUAL, open_source(str(source)), Flags(), settings, dispatcher, Checking(), concurrency=8, output=output)
+
+    assert (totals.items, totals.failed) == (300, 0)
+    assert missing == []
+
+
 def test_rerun_retries_the_items_that_failed(groq: GroqStub, adp, tmp_path: Path) -> None:
     echo = Echo()
     groq.content = echo.content
