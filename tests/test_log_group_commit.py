@@ -17,10 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from adp_cli import group_writer
+from adp_cli.accounting.ledger import Tab
 from adp_cli.dispatch.dispatcher import Dispatcher
 from adp_cli.history import LogStore, queries
 from tests.support.cli import run
-from tests.support.groqstub import GroqStub
+from tests.support.groqstub import GroqStub, bad_request
 from tests.support.items import wizard_items, write_jsonl
 from tests.support.logwriter import entry as writer_entry
 
@@ -129,8 +130,17 @@ def test_after_a_batch_with_failures_no_entry_is_still_expected(
     cli: CliRunner, groq: GroqStub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Replies that fail as the model's fault are logged; a fault of adp's own after the reply
-    (here a RuntimeError from finishing it) logs nothing, and no commit waits for its entry."""
+    (here a RuntimeError from finishing it) logs nothing, and no commit waits for its entry; a
+    request the server refuses has no cost, and no ledger write waits for it either."""
     commits = Commits(monkeypatch)
+    tabs: list[Tab] = []
+    opened = Tab.__init__
+
+    def init(tab: Tab, server: str | None = None) -> None:
+        opened(tab, server)
+        tabs.append(tab)
+
+    monkeypatch.setattr(Tab, "__init__", init)
     finish = Dispatcher.finish
 
     def faulty(dispatcher: Dispatcher, task: Any, reply: Any, usage: Any) -> Any:
@@ -144,16 +154,34 @@ def test_after_a_batch_with_failures_no_entry_is_still_expected(
 
     monkeypatch.setattr(Dispatcher, "finish", faulty)
     groq.content = content
+    groq.responder = lambda body: bad_request("refused") if "Blues" in json.dumps(body) else None
     source = write_jsonl(tmp_path / "items.jsonl", wizard_items(12))
 
     result = run(cli, "casual", str(source), "-m", MODEL, "-j", "4", "-q")
 
     errors = {line["index"]: line["error"] for line in map(json.loads, result.stdout.splitlines()) if "error" in line}
-    assert sorted(errors) == [1, 10]  # trk-01 is jazz (an empty reply), trk-10 funk
+    assert sorted(errors) == [1, 6, 10]  # trk-01 is jazz (an empty reply), 600 blues (refused), trk-10 funk
     assert errors[10] == {"type": "internal_error", "message": "a bug after the reply"}
     [store] = commits.stores
     assert store._coming.awaited == 0
     assert sum(written for written, _ in commits.writes) == 11  # every request but the funk one
+    [tab] = tabs
+    assert tab._coming.awaited == 0
+
+
+def test_a_run_with_the_log_off_builds_no_entries(cli: CliRunner, groq: GroqStub, rock_yaml: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from adp_cli.history.records import Entry
+
+    def built(entry: Entry) -> None:
+        raise AssertionError("an entry was built for a log that is off")
+
+    monkeypatch.setenv("ADP_LOGS_DB", "off")
+    monkeypatch.setattr(Entry, "__post_init__", built)
+
+    result = run(cli, "casual", str(rock_yaml), "-m", MODEL, "-q")
+
+    assert result.exit_code == 0, result.stderr
+    assert len(groq.chat_requests) == 1
 
 
 def test_the_entries_of_slow_calls_are_written_as_they_come(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -374,7 +374,7 @@ class Tab:
         returns once it is in the ledger file (or raises the write's ConfigError). A row the
         ledger refuses fails here, alone: queued, it would fail every write after it. ``token``:
         the one ``expect`` was given for the call."""
-        check_call(call)  # a call refused here is forgotten by its caller, who settles every call
+        check_call(call)  # a refused call's token is the caller's to forget, as every call's is
         call = replace(call, server=self._server)
         with self._lock:
             self._spent += call.cost_usd

@@ -67,7 +67,8 @@ class LogStore:
 
     def expect(self, token: Hashable, answered_in: float) -> None:
         """An entry will be recorded soon with ``token``, of a call that took ``answered_in``
-        seconds: while calls answer fast, a commit under way waits for it."""
+        seconds: while calls answer fast, a commit under way waits for it. The caller records
+        it with the token, or ``forget``s the token (whatever happened in between)."""
         self._coming.pace(answered_in)
         self._coming.expect(token)
 
@@ -90,8 +91,6 @@ class LogStore:
                 row = queries.row(entry)
             words = queries.words(entry)
         except ValueError as err:  # a value JSON cannot write, such as an integer of 5,000 digits
-            if token is not None:
-                self.forget(token)
             raise LogError(f"log database {self.path}: this entry cannot be written ({err})") from None
         return self._commits.add((row, words), token)
 
