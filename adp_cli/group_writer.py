@@ -113,7 +113,7 @@ class Gathering:
 
     def wait(self, added: threading.Condition) -> None:
         """Wait (``added``'s lock held, let go while waiting) until the rows said to be coming
-        are added, or ``linger`` is over; ``added`` is notified at each row added."""
+        are added, or ``linger`` is over; ``added`` is notified once none is awaited any more."""
         deadline = time.monotonic() + self.linger
         while self._coming and (left := deadline - time.monotonic()) > 0:
             added.wait(left)
@@ -152,7 +152,8 @@ class GroupWriter(Generic[Row, Result]):
             if self._thread is None:  # started by the first row: a run that writes nothing has no thread
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
-            self._wake.notify()
+            if len(self._queue) == 1 or self._gathering is None or not self._gathering.awaited:
+                self._wake.notify()  # the first row wakes an idle writer, the last awaited one a gathering writer
         return receipt
 
     def close(self) -> None:
@@ -202,7 +203,8 @@ class GroupCommit(Generic[Row, Result]):
                 self._gathering.forget(token)
             receipt._leads = not self._writing
             self._writing = True
-            self._added.notify()  # a writer gathering rows counts this one
+            if self._gathering is None or not self._gathering.awaited:
+                self._added.notify()  # a writer gathering rows has them all: one wake-up, not one a row
         if not receipt._leads:
             receipt._signal.acquire()  # written by another caller, or this one writes next
         if receipt._leads:

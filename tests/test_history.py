@@ -277,34 +277,39 @@ def test_lookup_misses_an_unknown_key_and_a_key_that_only_failed(store: LogStore
 
 
 def test_cache_key_is_sha256_of_the_documented_canonical_json() -> None:
-    canonical = '{"item":{"genre":{"primary":"Rock"},"mood":["énergique"]},"model":null,"settings":{"seed":4,"temperature":0.7},"task":"casual","v":1}'
+    canonical = (
+        '{"messages":[{"content":"Genre: Rock. Mood: énergique.","role":"user"}],"model":null,'
+        '"settings":{"seed":4,"temperature":0.7},"task":"casual","v":2}'
+    )
 
-    key = cache_key("casual", {"mood": ["énergique"], "genre": {"primary": "Rock"}, "id": "t-1"}, {"temperature": 0.7, "seed": 4}, None)
+    key = cache_key("casual", [{"role": "user", "content": "Genre: Rock. Mood: énergique."}], {"temperature": 0.7, "seed": 4}, None)
 
     assert key == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def test_cache_key_ignores_order_and_the_id_but_not_what_changes_the_reply() -> None:
-    item = {"genre": {"primary": "Rock"}, "mood": ["dark"]}
-    settings = {"temperature": 0.7}
-    key = cache_key("casual", item, settings, None)
+def test_cache_key_ignores_order_but_not_what_changes_the_reply() -> None:
+    messages = [{"role": "user", "content": "Genre: Rock. Mood: dark."}]
+    settings = {"temperature": 0.7, "seed": 4}
+    key = cache_key("casual", messages, settings, None)
 
-    assert cache_key("casual", {"mood": ["dark"], "genre": {"primary": "Rock"}, "id": 9}, settings, None) == key
+    assert cache_key("casual", [{"content": "Genre: Rock. Mood: dark.", "role": "user"}], {"seed": 4, "temperature": 0.7}, None) == key
     changed = [
-        cache_key("structure", item, settings, None),
-        cache_key("casual", {**item, "mood": ["calm"]}, settings, None),
-        cache_key("casual", item, {"temperature": 0.3}, None),
-        cache_key("casual", item, settings, "openai/gpt-oss-20b"),
-        cache_key("casual", item, {"temperature": 0.7, "prompt": "edited"}, None),
+        cache_key("structure", messages, settings, None),
+        cache_key("casual", [{"role": "user", "content": "Genre: Rock. Mood: calm."}], settings, None),
+        cache_key("casual", [{"role": "system", "content": "Be brief."}, *messages], settings, None),
+        cache_key("casual", messages, {"temperature": 0.3, "seed": 4}, None),
+        cache_key("casual", messages, {"temperature": 0.7, "seed": 4, "max_tokens": 100}, None),
+        cache_key("casual", messages, settings, "openai/gpt-oss-20b"),
     ]
     assert key not in changed and len(set(changed)) == len(changed)
 
 
 def test_cache_key_refuses_what_json_cannot_hold() -> None:
+    messages = [{"role": "user", "content": "Tempo?"}]
     with pytest.raises(ValueError):
-        cache_key("bpm", {"energy": float("nan")}, {}, None)
+        cache_key("bpm", messages, {"temperature": float("nan")}, None)
     with pytest.raises(TypeError):
-        cache_key("bpm", {"when": datetime(2026, 12, 1)}, {}, None)
+        cache_key("bpm", messages, {"when": datetime(2026, 12, 1)}, None)
 
 
 def test_costs_sum_per_model_most_expensive_first(store: LogStore) -> None:

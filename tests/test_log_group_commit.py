@@ -10,6 +10,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from typer.testing import CliRunner
 from adp_cli import group_writer
 from adp_cli.accounting.ledger import Tab
 from adp_cli.dispatch.dispatcher import Dispatcher
+from adp_cli.errors import LogError
 from adp_cli.history import LogStore, queries
 from tests.support.cli import run
 from tests.support.groqstub import GroqStub, bad_request
@@ -196,6 +198,42 @@ def test_the_entries_of_slow_calls_are_written_as_they_come(tmp_path: Path, monk
 
     assert time.monotonic() - started < 10
     assert commits.writes == [(1, 1)]  # written with the other entry still expected
+    store.close()
+
+
+def test_an_entry_that_cannot_be_written_fails_alone_in_its_group(tmp_path: Path) -> None:
+    """The writing thread builds the group's rows: one that JSON cannot write is its caller's
+    LogError, and the rest of the group is committed."""
+    path = tmp_path / "logs.db"
+    store = LogStore(path)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the first commit waits, so the others queue behind it
+    outcomes: dict[int, int | str] = {}
+
+    def write(number: int) -> None:
+        entry = writer_entry(0, 0, number)
+        if number == 2:
+            entry = replace(entry, item={"number": 16**5000})  # more digits than int -> str allows
+        try:
+            outcomes[number] = store.record(entry)
+        except LogError as error:
+            outcomes[number] = str(error)
+
+    first = threading.Thread(target=write, args=(0,))
+    first.start()
+    _until(lambda: store._commits._writing)
+    others = [threading.Thread(target=write, args=(number,)) for number in range(1, 5)]
+    for thread in others:
+        thread.start()
+    _until(lambda: len(store._commits._queue) == 4)
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    for thread in (first, *others):
+        thread.join(timeout=60)
+
+    assert str(outcomes.pop(2)).startswith(f"log database {path}: this entry cannot be written (Exceeds the limit (4300 digits)")
+    assert sorted(outcomes.values()) == [1, 2, 3, 4]
+    assert sorted(entry.item["number"] for entry in store.entries(limit=None)) == [0, 1, 3, 4]
     store.close()
 
 

@@ -9,8 +9,6 @@ result: one warning, and the run goes on.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import threading
 import uuid
@@ -51,6 +49,7 @@ class RunLog:
     caching: bool = False
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     _store: LogStore | NullStore | None = None
+    _on: bool = False
     _warned: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -58,33 +57,32 @@ class RunLog:
         from adp_cli import history
 
         self._store = history.open_store()
+        self._on = not isinstance(self._store, history.NullStore)
 
     @property
     def on(self) -> bool:
-        """Whether entries are written (``ADP_LOGS_DB=off`` turns the log, and the cache, off)."""
-        from adp_cli.history import NullStore
-
-        return self._store is not None and not isinstance(self._store, NullStore)
+        """Whether entries are written (``ADP_LOGS_DB=off`` turns the log, and the cache, off);
+        asked twice a request, so known from ``open`` on."""
+        return self._on
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
+            self._on = False
 
     def key(self, prepared: Prepared, model: str) -> str:
-        """What makes two requests the same: the task, the item, the exact messages and the
-        sampling they are sent with, and the model (the named one, or the pool and its seed)."""
+        """What makes two requests the same: the task, the exact messages and the sampling they
+        are sent with, and the model (the named one, or the pool and its seed)."""
         from adp_cli import history
 
-        messages = hashlib.sha256(json.dumps(prepared.messages, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
         settings = {
-            "messages": messages,
             "temperature": prepared.temperature,
             "max_tokens": prepared.max_tokens,
             "reasoning": prepared.settings.reasoning,
             "seed": prepared.seed,
         }
-        return history.cache_key(prepared.task.name, prepared.item_values, settings, model)
+        return history.cache_key(prepared.task.name, prepared.messages, settings, model)
 
     def expect(self, attempt: Attempt, answered_in: float) -> None:
         """``attempt``'s reply is in (after ``answered_in`` seconds) and its entry is on the way:

@@ -13,7 +13,7 @@ and closes it again)::
 
 Writing, and the cache (the request path)::
 
-    key = history.cache_key("casual", item, settings, model=None)
+    key = history.cache_key("casual", messages, settings, model=None)
     with history.open_store() as store:    # a NullStore when ADP_LOGS_DB=off
         hit = store.lookup(key)            # newest successful real answer, or None
         store.record(history.Entry(task="casual", provider="groq", model=..., item=item,

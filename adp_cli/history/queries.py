@@ -48,10 +48,9 @@ def insert_words(count: int) -> str:
     return f"INSERT INTO entries_fts (rowid, input, prompt, reply) VALUES {', '.join(['(?, ?, ?, ?)'] * count)}"
 
 
-def _json(value: Any) -> str:
-    """Compact JSON; ``default=str`` so an odd value in an item (a date from YAML) never makes a
-    log write fail."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+# Compact JSON; ``default=str`` so an odd value in an item (a date from YAML) never makes a log
+# write fail. One encoder for every row: ``json.dumps`` with options builds one per call.
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def row(entry: Entry) -> tuple[Any, ...]:

@@ -53,7 +53,7 @@ class LogStore:
         self._connection = connect(path)
         self._db = threading.Lock()  # one transaction at a time on the connection
         self._coming = Gathering()
-        self._commits: GroupCommit[_Row, int] = GroupCommit(self._commit, name="adp-log", gathering=self._coming)
+        self._commits: GroupCommit[Entry, int | LogError] = GroupCommit(self._commit, name="adp-log", gathering=self._coming)
 
     def __enter__(self) -> Self:
         return self
@@ -83,23 +83,43 @@ class LogStore:
 
         Group commit: the first thread to find no write going on gathers the entries expected
         and writes every entry waiting in one transaction; the others wait for theirs. Raises
-        LogError when the write failed; nothing of that entry is in the log then."""
+        LogError when the write failed, or this entry cannot be written; nothing of that entry
+        is in the log then."""
+        outcome = self._commits.add(entry, token)
+        if isinstance(outcome, LogError):
+            raise outcome
+        return outcome
+
+    def _commit(self, entries: list[Entry]) -> list[int | LogError]:
+        """Write ``entries`` in one transaction: each entry's id, or why that one cannot be
+        written (the others are).
+
+        The rows are built here, by the thread that writes them, not by each caller: inside a
+        zero-latency batch, sixteen workers building their own rows spent about 65 µs of CPU an
+        entry, the writing thread building its group's rows about 40 (thread CPU, measured)."""
+        built = [self._storable(entry) for entry in entries]
+        ids = iter(self._insert([row for row in built if not isinstance(row, LogError)]))
+        return [row if isinstance(row, LogError) else next(ids) for row in built]
+
+    def _storable(self, entry: Entry) -> _Row | LogError:
+        """The entry's row (redacted first, when it may hold something to hide) and its words."""
         try:
             row = queries.row(entry)
             if may_need_redacting(list(row)):
                 entry = redacted(entry)
                 row = queries.row(entry)
-            words = queries.words(entry)
+            return row, queries.words(entry)
         except ValueError as err:  # a value JSON cannot write, such as an integer of 5,000 digits
-            raise LogError(f"log database {self.path}: this entry cannot be written ({err})") from None
-        return self._commits.add((row, words), token)
+            return LogError(f"log database {self.path}: this entry cannot be written ({err})")
 
-    def _commit(self, batch: list[_Row]) -> list[int]:
+    def _insert(self, batch: list[_Row]) -> list[int]:
         """Write ``batch`` (each entry's row and words) in one transaction; the new ids.
 
         The ids are given, not left to SQLite: the write lock is held from BEGIN IMMEDIATE, so
         the rows take the ids after the newest one, as SQLite would give them, and the word
         index gets the same ids without a statement per row to ask for them."""
+        if not batch:
+            return []
         with self._transaction() as connection:
             (newest,) = connection.execute(queries.LAST_ID).fetchone()
             first = (newest or 0) + 1
