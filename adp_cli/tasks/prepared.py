@@ -43,7 +43,7 @@ class Prepared:
     @cached_property
     def item_values(self) -> dict[str, Any]:
         """The item as JSON values, fields by name, unset ones left out: what the generation log
-        keeps and the cache key hashes, dumped once per request rather than once for each."""
+        keeps of it (the cache key hashes the messages, which hold what the model sees of it)."""
         dumped: dict[str, Any] = self.item.model_dump(mode="json", exclude_none=True, by_alias=False)
         return dumped
 
