@@ -1,7 +1,7 @@
 """Batch throughput and memory: the real CLI in a subprocess against the loopback Groq.
 
     python -m bench.batch [--items 2000] [--latency 0.2] [--jobs 16] [--rss-items 10000] [--runs 3]
-                          [--floor-items 2000] [--floor-runs 3] [--profile] [--no-ledger]
+                          [--floor-items 2000] [--floor-runs 3] [--log-cpu-runs 5] [--profile] [--no-ledger]
 
 Part 1 (throughput): ``adp casual items.jsonl -j JOBS -q -m openai/gpt-oss-20b`` over ITEMS
 items with the stub answering each request after LATENCY seconds. With JOBS requests in flight
@@ -19,7 +19,10 @@ stub in a warm-up run, and checked on the stub again) with the groq SDK from JOB
 ThreadPoolExecutor sharing one client. Each round's ratios, their range and median: adp / floor
 (target <= 1.18x), wall clock of the processes (interpreter start-up and exit included) and the
 stub's first request in to last reply out (excluded); and the log's share of adp's wall clock,
-(on - off) / on (target <= 5 %).
+(on - off) / on (target <= 5 %). Then LOG-CPU-RUNS runs of adp through ``bench/log_cpu.py``,
+which times each of the log's steps with a per-thread CPU clock: the log's CPU as a share of
+adp's, and per entry step by step (steadier than the wall-clock share, which varies by 5-10 %
+a run on a shared machine).
 
 Part 3 (memory): RSS-ITEMS items at zero latency; the peak RSS of the adp process (its own
 ``ru_maxrss`` from ``os.wait4``, not the children's maximum) and RSS samples along the run from
@@ -232,6 +235,45 @@ def floor_rounds(stub: GroqStub, clock: StubClock, count: int, jobs: int, rounds
     return measured
 
 
+def log_cpu_runs(stub: GroqStub, clock: StubClock, count: int, jobs: int, runs: int, env: dict[str, str], folder: Path) -> list[dict[str, float]]:
+    """``runs`` zero-latency batches through ``bench/log_cpu.py``: each step's thread CPU."""
+    stub.latency = 0.0
+    items_file = write_jsonl(folder / "log-cpu-items.jsonl", catalogue_items(count))
+    out = folder / "log-cpu.json"
+    argv = [sys.executable, str(REPO / "bench" / "log_cpu.py"), str(out), *adp_argv(items_file, jobs)[3:]]
+    measured = []
+    for number in range(runs + 1):  # the first warms up
+        stub.requests.clear()
+        run_batch(argv, count, env, folder, clock, check_output)
+        if number:
+            measured.append(json.loads(out.read_text(encoding="utf-8")))
+    return measured
+
+
+def log_cpu_report(measured: list[dict[str, float]], count: int) -> list[str]:
+    """The log's CPU as a share of adp's, and per entry, step by step (medians of the runs)."""
+
+    def median(step: Callable[[dict[str, float]], float]) -> float:
+        return statistics.median(step(run) for run in measured)
+
+    def log_total(run: dict[str, float]) -> float:
+        return sum(run.get(f"RunLog.{name}", 0.0) for name in ("key", "expect", "record", "settle"))
+
+    steps = {
+        "cache key": lambda run: run.get("RunLog.key", 0.0),
+        "entry": lambda run: run.get("RunLog.record", 0.0) - run.get("LogStore.record", 0.0),
+        "waiting for the commit": lambda run: run.get("LogStore.record", 0.0) - run.get("LogStore._commit", 0.0),
+        "commit (rows and SQLite)": lambda run: run.get("LogStore._commit", 0.0),
+        "expect and settle": lambda run: run.get("RunLog.expect", 0.0) + run.get("RunLog.settle", 0.0),
+    }
+    per_entry = ", ".join(f"{name} {median(step) / count * 1e6:.0f} µs" for name, step in steps.items())
+    return [
+        f"  the log's own CPU (thread CPU inside its steps, bench/log_cpu.py, median of {len(measured)} runs): "
+        f"{median(log_total) * 1000:.0f} ms a run = {median(lambda run: log_total(run) / run['process_cpu_s']) * 100:.1f} % of adp's CPU",
+        f"  per entry: {per_entry}",
+    ]
+
+
 def spread(values: list[float], digits: int = 2, suffix: str = "") -> str:
     """Median and range, as ``1.12x (1.09-1.15)``."""
     return f"{statistics.median(values):.{digits}f}{suffix} ({min(values):.{digits}f}-{max(values):.{digits}f}{suffix})"
@@ -302,6 +344,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=16, help="-j for every part")
     parser.add_argument("--floor-items", type=int, default=2000, help="items for the floor part (zero latency); 0 skips it")
     parser.add_argument("--floor-runs", type=int, default=3, help="rounds of the floor part (each: adp, adp without log, floor)")
+    parser.add_argument("--log-cpu-runs", type=int, default=5, help="zero-latency runs with the log's steps timed (thread CPU); 0 skips them")
     parser.add_argument("--rss-items", type=int, default=10_000, help="items for the memory part (zero latency)")
     parser.add_argument("--runs", type=int, default=3, help="throughput runs (median reported)")
     parser.add_argument("--profile", action="store_true", help="also cProfile a zero-latency batch in-process (all threads)")
@@ -337,6 +380,7 @@ def main() -> None:
 
         # Part 2: adp against the SDK floor, and with the log off, at zero latency.
         rounds = floor_rounds(stub, clock, args.floor_items, args.jobs, args.floor_runs, env, folder) if args.floor_items else []
+        log_cpu = log_cpu_runs(stub, clock, args.floor_items, args.jobs, args.log_cpu_runs, env, folder) if args.floor_items and args.log_cpu_runs else []
 
         # Part 3: memory and zero-latency throughput.
         stub.latency = 0.0
@@ -354,7 +398,11 @@ def main() -> None:
             print("\n--- cProfile: zero-latency batch in-process ---")
             profile_in_process(write_jsonl(folder / "profile.jsonl", catalogue_items(min(args.rss_items, 2000))), args.jobs, env)
 
-    adp_runs = args.items * (args.runs + 1) + args.rss_items + (args.floor_items * 2 * (args.floor_runs + 1) if args.floor_items else 0)
+    adp_runs = (
+        args.items * (args.runs + 1)
+        + args.rss_items
+        + (args.floor_items * (2 * (args.floor_runs + 1) + (args.log_cpu_runs + 1 if args.log_cpu_runs else 0)) if args.floor_items else 0)
+    )
     wall_ratio, steady_ratio = wall_rate / ideal, steady_rate / ideal
     print()
     print("=== adp batch benchmark ===")
@@ -380,6 +428,8 @@ def main() -> None:
               f"[{'PASS' if statistics.median(steady) <= FLOOR_TARGET else 'FAIL'} <= {FLOOR_TARGET}x]")
         print(f"  generation log's share of adp's wall clock (logs on vs ADP_LOGS_DB=off): {spread(log_share, 1, ' %')}, "
               f"steady {spread(log_steady, 1, ' %')}  [{'PASS' if statistics.median(log_share) <= LOG_TARGET * 100 else 'FAIL'} <= {LOG_TARGET * 100:.0f} %]")
+    for line in log_cpu_report(log_cpu, args.floor_items) if log_cpu else []:
+        print(line)
     print(f"memory: {args.rss_items} items, zero latency, -j {args.jobs}")
     print(f"  peak RSS of adp: {big.maxrss_mb:.1f} MB  [{'PASS' if big.maxrss_mb < RSS_TARGET_MB else 'FAIL'} < {RSS_TARGET_MB:.0f} MB]")
     if curve:

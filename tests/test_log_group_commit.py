@@ -52,27 +52,14 @@ class Commits:
 
 
 def test_a_group_larger_than_one_insert_statement_gets_consecutive_ids_and_searchable_words(tmp_path: Path) -> None:
-    path = tmp_path / "logs.db"
-    store = LogStore(path)
-    blocker = sqlite3.connect(path, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")  # the first commit waits, so the others queue behind it
+    store = LogStore(tmp_path / "logs.db")
     count = 3 * queries.ROWS_PER_INSERT + 5
     ids: dict[int, int] = {}
 
     def write(number: int) -> None:
         ids[number] = store.record(writer_entry(0, 0, number))
 
-    first = threading.Thread(target=write, args=(0,))
-    first.start()
-    _until(lambda: store._commits._writing)
-    others = [threading.Thread(target=write, args=(number,)) for number in range(1, count)]
-    for thread in others:
-        thread.start()
-    _until(lambda: len(store._commits._queue) == count - 1)
-    blocker.execute("ROLLBACK")
-    blocker.close()
-    for thread in (first, *others):
-        thread.join(timeout=60)
+    _queued_in_one_group(store, write, count)
 
     assert sorted(ids.values()) == list(range(1, count + 1))
     entries = {entry.id: entry for entry in store.entries(limit=None)}
@@ -206,8 +193,6 @@ def test_an_entry_that_cannot_be_written_fails_alone_in_its_group(tmp_path: Path
     LogError, and the rest of the group is committed."""
     path = tmp_path / "logs.db"
     store = LogStore(path)
-    blocker = sqlite3.connect(path, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")  # the first commit waits, so the others queue behind it
     outcomes: dict[int, int | str] = {}
 
     def write(number: int) -> None:
@@ -219,22 +204,30 @@ def test_an_entry_that_cannot_be_written_fails_alone_in_its_group(tmp_path: Path
         except LogError as error:
             outcomes[number] = str(error)
 
-    first = threading.Thread(target=write, args=(0,))
-    first.start()
-    _until(lambda: store._commits._writing)
-    others = [threading.Thread(target=write, args=(number,)) for number in range(1, 5)]
-    for thread in others:
-        thread.start()
-    _until(lambda: len(store._commits._queue) == 4)
-    blocker.execute("ROLLBACK")
-    blocker.close()
-    for thread in (first, *others):
-        thread.join(timeout=60)
+    _queued_in_one_group(store, write, 5)
 
     assert str(outcomes.pop(2)).startswith(f"log database {path}: this entry cannot be written (Exceeds the limit (4300 digits)")
     assert sorted(outcomes.values()) == [1, 2, 3, 4]
     assert sorted(entry.item["number"] for entry in store.entries(limit=None)) == [0, 1, 3, 4]
     store.close()
+
+
+def _queued_in_one_group(store: LogStore, write: Callable[[int], None], count: int) -> None:
+    """``write(0)`` .. ``write(count - 1)`` from threads of their own, the first one's commit held
+    by another connection's write lock until the others all wait behind it: they are one group."""
+    blocker = sqlite3.connect(store.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    first = threading.Thread(target=write, args=(0,))
+    first.start()
+    _until(lambda: store._commits._writing)
+    others = [threading.Thread(target=write, args=(number,)) for number in range(1, count)]
+    for thread in others:
+        thread.start()
+    _until(lambda: len(store._commits._queue) == count - 1)
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    for thread in (first, *others):
+        thread.join(timeout=60)
 
 
 def _until(condition: Callable[[], bool]) -> None:
