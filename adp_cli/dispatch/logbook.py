@@ -49,7 +49,6 @@ class RunLog:
     caching: bool = False
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     _store: LogStore | NullStore | None = None
-    _on: bool = False
     _warned: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -57,19 +56,18 @@ class RunLog:
         from adp_cli import history
 
         self._store = history.open_store()
-        self._on = not isinstance(self._store, history.NullStore)
 
     @property
     def on(self) -> bool:
-        """Whether entries are written (``ADP_LOGS_DB=off`` turns the log, and the cache, off);
-        asked twice a request, so known from ``open`` on."""
-        return self._on
+        """Whether entries are written (``ADP_LOGS_DB=off`` turns the log, and the cache, off)."""
+        from adp_cli.history import NullStore
+
+        return self._store is not None and not isinstance(self._store, NullStore)
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
-            self._on = False
 
     def key(self, prepared: Prepared, model: str) -> str:
         """What makes two requests the same: the task, the exact messages and the sampling they
