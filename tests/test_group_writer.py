@@ -256,6 +256,55 @@ def test_a_commit_waits_for_the_rows_said_to_be_coming_and_writes_them_together(
     assert gathering.awaited == 0
 
 
+def _counting_notifies(condition: threading.Condition) -> list[int]:
+    """Each ``notify`` of ``condition`` from now on, as the number it was asked to wake."""
+    calls: list[int] = []
+    notify = condition.notify
+
+    def counted(n: int = 1) -> None:
+        calls.append(n)
+        notify(n)
+
+    condition.notify = counted  # type: ignore[method-assign]
+    return calls
+
+
+def test_a_gathering_commit_is_woken_once_when_the_last_row_it_waits_for_comes() -> None:
+    write = RecordedWrite()
+    gathering = Gathering(linger=30.0)
+    commit: GroupCommit[int, int] = GroupCommit(write, name="adp-test", gathering=gathering)
+    notifies = _counting_notifies(commit._added)
+    gathering.expect("second")
+    gathering.expect("third")
+    callers = [threading.Thread(target=commit.add, args=(row, token)) for row, token in ((1, None), (2, "second"), (3, "third"))]
+    callers[0].start()
+    _until(lambda: commit._writing)
+    callers[1].start()
+    _until(lambda: gathering.awaited == 1)
+    callers[2].start()
+    for caller in callers:
+        caller.join(timeout=30)
+
+    assert write.writes == [[1, 2, 3]]
+    assert notifies == [1]  # the third row; the leader's own and the second woke nobody
+
+
+def test_a_gathering_writer_thread_is_woken_by_the_first_row_and_the_last_awaited_one() -> None:
+    write = RecordedWrite()
+    gathering = Gathering(linger=30.0)
+    writer: GroupWriter[int, int] = GroupWriter(write, name="adp-test", gathering=gathering)
+    notifies = _counting_notifies(writer._wake)
+    gathering.expect("second")
+    gathering.expect("third")
+
+    receipts = [writer.submit(1), writer.submit(2, "second"), writer.submit(3, "third")]
+
+    assert [receipt.result() for receipt in receipts] == [10, 20, 30]
+    assert write.writes == [[1, 2, 3]]
+    assert notifies == [1, 1]  # the first row (the writer may be idle) and the third
+    writer.close()
+
+
 def test_a_row_that_never_comes_holds_the_commit_for_the_linger_only() -> None:
     write = RecordedWrite()
     gathering = Gathering(linger=0.05)
