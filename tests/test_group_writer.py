@@ -269,13 +269,19 @@ def _counting_notifies(condition: threading.Condition) -> list[int]:
     return calls
 
 
+def _expecting(*tokens: str) -> Gathering:
+    """A gathering told these rows are coming, lingering longer than any test: only they end its wait."""
+    gathering = Gathering(linger=30.0)
+    for token in tokens:
+        gathering.expect(token)
+    return gathering
+
+
 def test_a_gathering_commit_is_woken_once_when_the_last_row_it_waits_for_comes() -> None:
     write = RecordedWrite()
-    gathering = Gathering(linger=30.0)
+    gathering = _expecting("second", "third")
     commit: GroupCommit[int, int] = GroupCommit(write, name="adp-test", gathering=gathering)
     notifies = _counting_notifies(commit._added)
-    gathering.expect("second")
-    gathering.expect("third")
     callers = [threading.Thread(target=commit.add, args=(row, token)) for row, token in ((1, None), (2, "second"), (3, "third"))]
     callers[0].start()
     _until(lambda: commit._writing)
@@ -291,11 +297,9 @@ def test_a_gathering_commit_is_woken_once_when_the_last_row_it_waits_for_comes()
 
 def test_a_gathering_writer_thread_is_woken_by_the_first_row_and_the_last_awaited_one() -> None:
     write = RecordedWrite()
-    gathering = Gathering(linger=30.0)
+    gathering = _expecting("second", "third")
     writer: GroupWriter[int, int] = GroupWriter(write, name="adp-test", gathering=gathering)
     notifies = _counting_notifies(writer._wake)
-    gathering.expect("second")
-    gathering.expect("third")
 
     receipts = [writer.submit(1), writer.submit(2, "second"), writer.submit(3, "third")]
 
